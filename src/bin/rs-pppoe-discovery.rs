@@ -1,0 +1,3 @@
+fn main() {
+    rs_pppoe::cli::main()
+}

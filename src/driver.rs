@@ -1,0 +1,1 @@
+//! The poll(2) driver (owned by the sys track).

@@ -1,0 +1,2 @@
+//! pppd ABI glue (owned by the plugin track).
+#![allow(unsafe_code)]

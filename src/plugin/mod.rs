@@ -1,0 +1,1 @@
+//! pppd plugin logic behind a host trait (owned by the plugin track).
