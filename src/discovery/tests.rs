@@ -1,0 +1,549 @@
+//! Timeline tests: the client driven at given milliseconds, asserting what a
+//! user would see on the wire and in the outcome.
+
+use super::*;
+
+const HOST: MacAddr = MacAddr([0x02, 0x00, 0x00, 0x00, 0x00, 0x02]);
+const AC1: MacAddr = MacAddr([0x02, 0x00, 0x00, 0x00, 0x00, 0xa1]);
+const AC2: MacAddr = MacAddr([0x02, 0x00, 0x00, 0x00, 0x00, 0xa2]);
+const HOST_UNIQ: &[u8] = &[0x2a, 0x00, 0x00, 0x00];
+
+/// Milliseconds since the start of the timeline.
+struct Timeline {
+    start: Instant,
+}
+
+impl Timeline {
+    fn new() -> Self {
+        Timeline {
+            start: Instant::now(),
+        }
+    }
+    fn at(&self, ms: u64) -> Instant {
+        self.start + Duration::from_millis(ms)
+    }
+    fn ms(&self, instant: Instant) -> u64 {
+        instant.duration_since(self.start).as_millis() as u64
+    }
+}
+
+fn config() -> Config {
+    Config::new(HOST, HOST_UNIQ.to_vec())
+}
+
+/// Every frame the client wants to send at `now`, parsed.
+fn sent(client: &mut Client, now: Instant) -> Vec<(Code, MacAddr, Vec<u8>)> {
+    let mut out = Vec::new();
+    while let Some(bytes) = client.poll_transmit(now) {
+        let frame = DiscoveryFrame::parse(&bytes).expect("client emits valid frames");
+        assert_eq!(frame.src, HOST);
+        out.push((frame.code, frame.dst, bytes.clone()));
+    }
+    out
+}
+
+fn codes(frames: &[(Code, MacAddr, Vec<u8>)]) -> Vec<Code> {
+    frames.iter().map(|f| f.0).collect()
+}
+
+/// An access concentrator's frame to HOST.
+struct AcFrame<'a> {
+    src: MacAddr,
+    dst: MacAddr,
+    code: Code,
+    session_id: u16,
+    tags: Vec<Tag<'a>>,
+}
+
+impl<'a> AcFrame<'a> {
+    fn pado(src: MacAddr, ac_name: &'a [u8]) -> Self {
+        AcFrame {
+            src,
+            dst: HOST,
+            code: Code::Pado,
+            session_id: 0,
+            tags: vec![
+                Tag::new(TagType::AcName, ac_name),
+                Tag::new(TagType::ServiceName, b""),
+                Tag::new(TagType::HostUniq, HOST_UNIQ),
+            ],
+        }
+    }
+    fn pads(src: MacAddr, session_id: u16) -> Self {
+        AcFrame {
+            src,
+            dst: HOST,
+            code: Code::Pads,
+            session_id,
+            tags: vec![
+                Tag::new(TagType::ServiceName, b""),
+                Tag::new(TagType::HostUniq, HOST_UNIQ),
+            ],
+        }
+    }
+    fn with(mut self, tag_type: TagType, value: &'a [u8]) -> Self {
+        self.tags.push(Tag::new(tag_type, value));
+        self
+    }
+    fn without(mut self, tag_type: TagType) -> Self {
+        self.tags.retain(|t| t.tag_type != tag_type);
+        self
+    }
+    fn bytes(&self) -> Vec<u8> {
+        DiscoveryFrame {
+            dst: self.dst,
+            src: self.src,
+            code: self.code,
+            session_id: self.session_id,
+            tags: self.tags.clone(),
+        }
+        .to_bytes()
+        .unwrap()
+    }
+}
+
+fn rejection(event: Event) -> Rejection {
+    match event {
+        Event::Rejected { reason, .. } => reason,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[test]
+fn padi_is_resent_after_5_10_20_seconds_then_discovery_gives_up() {
+    let t = Timeline::new();
+    let mut client = Client::new(config(), t.at(0)).unwrap();
+    assert_eq!(codes(&sent(&mut client, t.at(0))), [Code::Padi]);
+    let mut sends = vec![0];
+    for ms in 1..=40_000 {
+        let frames = sent(&mut client, t.at(ms));
+        if !frames.is_empty() {
+            assert_eq!(codes(&frames), [Code::Padi]);
+            sends.push(ms);
+        }
+        if client.outcome().is_some() {
+            assert_eq!(ms, 35_000, "gives up when the third wait (20 s) ends");
+            break;
+        }
+    }
+    assert_eq!(
+        sends,
+        [0, 5_000, 15_000],
+        "three PADIs, waits of 5, 10 and 20 s"
+    );
+    assert_eq!(
+        client.outcome(),
+        Some(&Outcome::Failed(Failure::NoOffer {
+            rejected: 0,
+            mismatched: 0
+        }))
+    );
+    assert_eq!(client.poll_at(), None);
+}
+
+#[test]
+fn padi_carries_service_name_host_uniq_and_max_payload_in_order() {
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.service_name = b"internet".to_vec();
+    cfg.max_payload = Some(1500);
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    let frames = sent(&mut client, t.at(0));
+    let padi = DiscoveryFrame::parse(&frames[0].2).unwrap();
+    assert_eq!(padi.dst, MacAddr::BROADCAST);
+    assert_eq!(
+        padi.tags,
+        vec![
+            Tag::new(TagType::ServiceName, b"internet"),
+            Tag::new(TagType::HostUniq, HOST_UNIQ),
+            Tag::new(TagType::PppMaxPayload, &[0x05, 0xdc]),
+        ]
+    );
+}
+
+#[test]
+fn max_payload_of_1492_or_less_is_not_advertised() {
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.max_payload = Some(1492);
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    let padi = sent(&mut client, t.at(0)).remove(0).2;
+    assert!(
+        DiscoveryFrame::parse(&padi)
+            .unwrap()
+            .tag(TagType::PppMaxPayload)
+            .is_none()
+    );
+}
+
+#[test]
+fn full_exchange_confirms_session_and_padr_echoes_that_offers_cookie() {
+    let t = Timeline::new();
+    let mut client = Client::new(config(), t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    let pado = AcFrame::pado(AC1, b"BRAS-1")
+        .with(TagType::AcCookie, b"cookie-1")
+        .with(TagType::RelaySessionId, b"relay-1")
+        .bytes();
+    assert!(matches!(
+        client.handle_frame(t.at(3), &pado),
+        Event::Offer(_)
+    ));
+    let frames = sent(&mut client, t.at(3));
+    assert_eq!(codes(&frames), [Code::Padr]);
+    assert_eq!(frames[0].1, AC1, "PADR is unicast to the chosen AC");
+    let padr = DiscoveryFrame::parse(&frames[0].2).unwrap();
+    assert_eq!(padr.tag_value(TagType::AcCookie), Some(&b"cookie-1"[..]));
+    assert_eq!(
+        padr.tag_value(TagType::RelaySessionId),
+        Some(&b"relay-1"[..])
+    );
+    assert_eq!(padr.tag_value(TagType::HostUniq), Some(HOST_UNIQ));
+
+    let event = client.handle_frame(t.at(4), &AcFrame::pads(AC1, 0x1234).bytes());
+    let Event::Confirmed(session) = event else {
+        panic!("expected confirmation, got {event:?}")
+    };
+    assert_eq!(session.session_id, 0x1234);
+    assert_eq!(session.ac_mac, AC1);
+    assert_eq!(session.ac_name, b"BRAS-1");
+    assert_eq!(session.cookie.as_deref(), Some(&b"cookie-1"[..]));
+    assert_eq!(session.payload_limit(), 1492, "no PPP-Max-Payload → 1492");
+    assert_eq!(client.outcome(), Some(&Outcome::Established(session)));
+    assert!(
+        sent(&mut client, t.at(60_000)).is_empty(),
+        "nothing more is sent once done"
+    );
+}
+
+#[test]
+fn rejected_offer_tags_never_leak_into_the_padr() {
+    // A hostile host sends a PADO with a cookie, relay id and max payload but
+    // the wrong AC-Name; then the real AC answers without any of them. The
+    // C plugin would echo the attacker's cookie and relay id.
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.ac_name = Some(b"REAL".to_vec());
+    cfg.max_payload = Some(1500);
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    let forged = AcFrame::pado(AC2, b"EVIL")
+        .with(TagType::AcCookie, b"evil-cookie")
+        .with(TagType::RelaySessionId, b"evil-relay")
+        .with(TagType::PppMaxPayload, &[0x05, 0xdc])
+        .bytes();
+    assert!(matches!(
+        rejection(client.handle_frame(t.at(1), &forged)),
+        Rejection::AcNameMismatch { .. }
+    ));
+    assert!(
+        sent(&mut client, t.at(1)).is_empty(),
+        "a rejected offer sends nothing"
+    );
+    client.handle_frame(t.at(2), &AcFrame::pado(AC1, b"REAL").bytes());
+    let padr = sent(&mut client, t.at(2)).remove(0).2;
+    let padr = DiscoveryFrame::parse(&padr).unwrap();
+    assert_eq!(padr.dst, AC1);
+    assert!(padr.tag(TagType::AcCookie).is_none());
+    assert!(padr.tag(TagType::RelaySessionId).is_none());
+    let Event::Confirmed(session) = client.handle_frame(t.at(3), &AcFrame::pads(AC1, 7).bytes())
+    else {
+        panic!("no session")
+    };
+    assert_eq!(
+        session.max_payload, None,
+        "forged PPP-Max-Payload did not stick"
+    );
+}
+
+#[test]
+fn error_tag_pado_neither_ends_nor_shortens_the_wait() {
+    let t = Timeline::new();
+    let mut client = Client::new(config(), t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    let forged = AcFrame::pado(AC2, b"X")
+        .with(TagType::ServiceNameError, b"go away")
+        .bytes();
+    let reason = rejection(client.handle_frame(t.at(10), &forged));
+    assert_eq!(reason.to_string(), "PADO: Service-Name-Error: go away");
+    assert_eq!(client.poll_at(), Some(t.at(5_000)), "deadline unchanged");
+    assert!(sent(&mut client, t.at(4_999)).is_empty());
+    client.handle_frame(t.at(4_000), &AcFrame::pado(AC1, b"REAL").bytes());
+    assert_eq!(codes(&sent(&mut client, t.at(4_000))), [Code::Padr]);
+}
+
+#[test]
+fn offers_are_refused_for_each_rule_and_the_reason_is_given() {
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.ac_mac = Some(AC1);
+    cfg.service_name = b"internet".to_vec();
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    let wrong_uniq = AcFrame::pado(AC1, b"A")
+        .without(TagType::HostUniq)
+        .with(TagType::HostUniq, b"zz");
+    let multicast = AcFrame::pado(MacAddr([0x03, 0, 0, 0, 0, 1]), b"A");
+    let other_mac = AcFrame::pado(AC2, b"A");
+    let no_name = AcFrame::pado(AC1, b"A").without(TagType::AcName);
+    let no_service = AcFrame::pado(AC1, b"A").without(TagType::ServiceName);
+    let wrong_service = AcFrame::pado(AC1, b"A");
+    let cases = [
+        (wrong_uniq.bytes(), Rejection::WrongHostUniq),
+        (multicast.bytes(), Rejection::NonUnicastSource),
+        (other_mac.bytes(), Rejection::WrongAcMac),
+        (
+            no_name.with(TagType::ServiceName, b"internet").bytes(),
+            Rejection::NoAcName,
+        ),
+        (no_service.bytes(), Rejection::NoServiceName),
+        (
+            wrong_service.bytes(),
+            Rejection::ServiceMismatch {
+                offered: vec![Vec::new()],
+            },
+        ),
+    ];
+    for (i, (bytes, expected)) in cases.into_iter().enumerate() {
+        assert_eq!(
+            rejection(client.handle_frame(t.at(i as u64), &bytes)),
+            expected
+        );
+    }
+    assert!(sent(&mut client, t.at(10)).is_empty());
+    let good = AcFrame::pado(AC1, b"A")
+        .with(TagType::ServiceName, b"internet")
+        .bytes();
+    assert!(matches!(
+        client.handle_frame(t.at(11), &good),
+        Event::Offer(_)
+    ));
+}
+
+#[test]
+fn frames_for_other_hosts_are_ignored_silently() {
+    let t = Timeline::new();
+    let mut client = Client::new(config(), t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    let mut pado = AcFrame::pado(AC1, b"A");
+    pado.dst = AC2;
+    assert_eq!(client.handle_frame(t.at(1), &pado.bytes()), Event::Ignored);
+    assert_eq!(client.handle_frame(t.at(1), &[0u8; 5]), Event::Ignored);
+}
+
+#[test]
+fn malformed_frame_to_us_is_rejected_with_its_source() {
+    let t = Timeline::new();
+    let mut client = Client::new(config(), t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    let mut bytes = AcFrame::pado(AC1, b"A").bytes();
+    bytes[19] = 0xff; // LENGTH low byte: claims more than the frame holds
+    let event = client.handle_frame(t.at(1), &bytes);
+    assert!(matches!(
+        event,
+        Event::Rejected {
+            from: AC1,
+            reason: Rejection::Malformed(wire::Error::LengthExceedsFrame { .. })
+        }
+    ));
+}
+
+#[test]
+fn pads_only_from_the_chosen_ac_and_never_with_a_reserved_session_id() {
+    let t = Timeline::new();
+    let mut client = Client::new(config(), t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    client.handle_frame(t.at(1), &AcFrame::pado(AC1, b"A").bytes());
+    assert_eq!(codes(&sent(&mut client, t.at(1))), [Code::Padr]);
+    assert_eq!(
+        rejection(client.handle_frame(t.at(2), &AcFrame::pads(AC2, 5).bytes())),
+        Rejection::NotChosenAc
+    );
+    assert_eq!(
+        rejection(client.handle_frame(t.at(3), &AcFrame::pads(AC1, 0xffff).bytes())),
+        Rejection::BadSessionId(0xffff)
+    );
+    assert_eq!(
+        rejection(client.handle_frame(t.at(4), &AcFrame::pads(AC1, 0).bytes())),
+        Rejection::BadSessionId(0)
+    );
+    let error = AcFrame::pads(AC1, 9).with(TagType::AcSystemError, b"out of sessions");
+    assert_eq!(
+        rejection(client.handle_frame(t.at(5), &error.bytes())).to_string(),
+        "PADS: AC-System-Error: out of sessions"
+    );
+    // None of the above shortened the PADS wait, which started at 1 ms.
+    assert_eq!(client.poll_at(), Some(t.at(5_001)));
+    assert!(matches!(
+        client.handle_frame(t.at(6), &AcFrame::pads(AC1, 9).bytes()),
+        Event::Confirmed(Session { session_id: 9, .. })
+    ));
+}
+
+#[test]
+fn padr_is_resent_with_doubling_waits_then_discovery_fails() {
+    let t = Timeline::new();
+    let mut client = Client::new(config(), t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    client.handle_frame(t.at(100), &AcFrame::pado(AC1, b"A").bytes());
+    let mut sends = Vec::new();
+    for ms in 100..=40_000 {
+        if !sent(&mut client, t.at(ms)).is_empty() {
+            sends.push(ms);
+        }
+        if client.outcome().is_some() {
+            assert_eq!(ms, 35_100);
+            break;
+        }
+    }
+    assert_eq!(sends, [100, 5_100, 15_100]);
+    assert_eq!(
+        client.outcome(),
+        Some(&Outcome::Failed(Failure::NoConfirmation {
+            ac_mac: AC1,
+            rejected: 0
+        }))
+    );
+}
+
+#[test]
+fn pads_max_payload_is_taken_when_valid() {
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.max_payload = Some(1500);
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    client.handle_frame(
+        t.at(1),
+        &AcFrame::pado(AC1, b"A")
+            .with(TagType::PppMaxPayload, &[0x05, 0xdc])
+            .bytes(),
+    );
+    let padr_bytes = sent(&mut client, t.at(1)).remove(0).2;
+    let padr = DiscoveryFrame::parse(&padr_bytes).unwrap();
+    assert_eq!(
+        padr.tag(TagType::PppMaxPayload).and_then(Tag::max_payload),
+        Some(1500)
+    );
+    // The PADS's value (1496) wins over the PADO's (1500).
+    let pads = AcFrame::pads(AC1, 3)
+        .with(TagType::PppMaxPayload, &[0x05, 0xd8])
+        .bytes();
+    let Event::Confirmed(session) = client.handle_frame(t.at(2), &pads) else {
+        panic!()
+    };
+    assert_eq!(session.payload_limit(), 1496);
+}
+
+#[test]
+fn listing_collects_every_offer_of_the_window_then_stops() {
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.mode = Mode::ListOffers;
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    client.handle_frame(t.at(10), &AcFrame::pado(AC1, b"ONE").bytes());
+    client.handle_frame(t.at(20), &AcFrame::pado(AC2, b"TWO").bytes());
+    assert_eq!(
+        client.handle_frame(t.at(30), &AcFrame::pado(AC1, b"ONE").bytes()),
+        Event::Ignored
+    );
+    assert!(
+        sent(&mut client, t.at(4_999)).is_empty(),
+        "no PADR in listing mode"
+    );
+    assert!(
+        sent(&mut client, t.at(5_000)).is_empty(),
+        "window closed with offers: no resend"
+    );
+    let Some(Outcome::Offers(offers)) = client.outcome() else {
+        panic!("{:?}", client.outcome())
+    };
+    let names: Vec<_> = offers.iter().map(|o| o.ac_name.as_slice()).collect();
+    assert_eq!(names, [&b"ONE"[..], &b"TWO"[..]]);
+}
+
+#[test]
+fn listing_reports_whether_nobody_answered_or_nothing_matched() {
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.mode = Mode::ListOffers;
+    cfg.attempts = 1;
+    cfg.ac_name = Some(b"WANTED".to_vec());
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    client.handle_frame(t.at(10), &AcFrame::pado(AC1, b"OTHER").bytes());
+    sent(&mut client, t.at(5_000));
+    let Some(Outcome::Failed(failure)) = client.outcome() else {
+        panic!()
+    };
+    assert_eq!(
+        *failure,
+        Failure::NoOffer {
+            rejected: 1,
+            mismatched: 1
+        }
+    );
+    assert!(failure.to_string().contains("none matched"), "{failure}");
+}
+
+#[test]
+fn padt_echoes_host_uniq_cookie_and_relay_id() {
+    let bytes = padt_frame(HOST, AC1, 0x42, HOST_UNIQ, Some(b"c"), Some(b"r"));
+    let padt = DiscoveryFrame::parse(&bytes).unwrap();
+    assert_eq!(
+        (padt.code, padt.dst, padt.src, padt.session_id),
+        (Code::Padt, AC1, HOST, 0x42)
+    );
+    let types: Vec<_> = padt.tags.iter().map(|t| t.tag_type).collect();
+    assert_eq!(
+        types,
+        [
+            TagType::HostUniq,
+            TagType::AcCookie,
+            TagType::RelaySessionId
+        ]
+    );
+}
+
+#[test]
+fn unusable_configurations_are_refused_up_front() {
+    let now = Instant::now();
+    assert_eq!(
+        Client::new(Config::new(HOST, Vec::new()), now).unwrap_err(),
+        ConfigError::EmptyHostUniq
+    );
+    let mut cfg = config();
+    cfg.attempts = 0;
+    assert_eq!(Client::new(cfg, now).unwrap_err(), ConfigError::NoAttempts);
+    let huge = Config::new(HOST, vec![0xab; 1480]);
+    assert!(matches!(
+        Client::new(huge, now).unwrap_err(),
+        ConfigError::TooLong(_)
+    ));
+    let group = Config::new(MacAddr([0x01, 0, 0, 0, 0, 1]), HOST_UNIQ.to_vec());
+    assert!(matches!(
+        Client::new(group, now).unwrap_err(),
+        ConfigError::OurMacNotUnicast(_)
+    ));
+}
+
+#[test]
+fn many_attempts_cap_each_wait() {
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.attempts = 10;
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    let mut last = 0;
+    while let Some(deadline) = client.poll_at() {
+        let ms = t.ms(deadline);
+        assert!(ms - last <= MAX_WAIT.as_millis() as u64);
+        last = ms;
+        sent(&mut client, deadline);
+    }
+    assert_eq!(
+        last,
+        5_000 + 10_000 + 20_000 + 40_000 + 80_000 + 160_000 + 300_000 * 4
+    );
+}
