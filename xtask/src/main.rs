@@ -1,1 +1,59 @@
-fn main() {}
+//! Project tasks: `cargo xtask <test|bench|install|uninstall|demo|deb>`.
+//!
+//! Everything a newcomer or CI needs, in one place, with no dependencies:
+//! the tasks shell out to cargo, the guest harness in `tests/guest/` and the
+//! benchmark scripts.
+
+mod bench;
+mod demo;
+mod install;
+mod package;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [options]
+
+tasks:
+  test                 the README's test command: unit, namespace, guest and demo tests
+      --no-guest       skip everything that boots the QEMU guest
+  bench                side-by-side benchmarks against the reference tools
+  install [--destdir D] [--prefix P]
+                       build against the system pppd and install the plugin, the hook
+                       and the example peers file (never overwrites a user's files)
+  uninstall [--destdir D] [--prefix P]
+                       remove what install put in place
+  demo [--without-hook]
+                       play the whole story in the test guest (root; installs what it needs)
+  deb                  build the Debian package into target/debian/
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((task, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match task.as_str() {
+        "test" => test::run(rest),
+        "bench" => bench::run(rest),
+        "install" => install::install(rest),
+        "uninstall" => install::uninstall(rest),
+        "demo" => demo::run(rest),
+        "deb" => package::deb(rest),
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => Err(format!("unknown task '{other}'\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask {task}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

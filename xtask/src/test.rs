@@ -1,0 +1,89 @@
+//! `cargo xtask test`: the README's test command.
+//!
+//! 1. formatting and lints (`cargo fmt --check`, `cargo clippy -D warnings`);
+//! 2. `cargo test --workspace`: unit tests, property tests, and — as root —
+//!    the namespace tests (discovery against `pppoe-server`, the hook);
+//! 3. unless `--no-guest`: the plugin built for pppd 2.4.9 (this host's
+//!    headers) and 2.5.2 (a cached Debian trixie root), then real pppd
+//!    sessions in the QEMU guest, with the distro's rp-pppoe.so run the same
+//!    way to prove the harness; then the demo, with and without the hook.
+
+use std::{path::PathBuf, process::Command};
+
+use crate::util::{cargo, exec, root};
+
+/// Where the trixie root's pppd 2.5.2 headers land (tests/guest/prepare.sh).
+pub fn trixie_include_dir() -> PathBuf {
+    cache_dir().join("trixie/usr/include/pppd")
+}
+
+/// The harness cache, shared by every clone on this machine.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("RS_PPPOE_CACHE").map_or_else(|| PathBuf::from("/var/cache/rs-pppoe"), PathBuf::from)
+}
+
+/// Builds `librs_pppoe.so` against the given pppd headers into its own target
+/// directory and returns the path of the `.so`.
+pub fn build_plugin(version: &str, include_dir: Option<PathBuf>) -> Result<PathBuf, String> {
+    let target = root().join("target").join(format!("pppd-{version}"));
+    let mut cmd = cargo();
+    cmd.args(["build", "--release", "--lib", "-p", "rs-pppoe"]).env("CARGO_TARGET_DIR", &target);
+    if let Some(dir) = include_dir {
+        cmd.env("PPPD_INCLUDE_DIR", dir);
+    }
+    exec(&mut cmd)?;
+    let so = target.join("release/librs_pppoe.so");
+    if so.is_file() { Ok(so) } else { Err(format!("{} was not built", so.display())) }
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let no_guest = args.iter().any(|a| a == "--no-guest");
+    let mut failures = Vec::new();
+    let mut step = |name: &str, result: Result<(), String>| {
+        match result {
+            Ok(()) => eprintln!("xtask test: {name}: ok"),
+            Err(e) => {
+                eprintln!("xtask test: {name}: FAILED: {e}");
+                failures.push(name.to_string());
+            }
+        }
+    };
+
+    step("fmt", exec(cargo().args(["fmt", "--all", "--check"])));
+    step("clippy", exec(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])));
+    step("cargo test", exec(cargo().args(["test", "--workspace"])));
+
+    if !no_guest {
+        let prepared = exec(Command::new("bash").args(["tests/guest/prepare.sh", "--all"]));
+        let prepared_ok = prepared.is_ok();
+        step("guest prepare", prepared);
+        if prepared_ok {
+            let plugins = build_plugin("2.4.9", None)
+                .and_then(|old| Ok((old, build_plugin("2.5.2", Some(trixie_include_dir()))?)));
+            match plugins {
+                Ok((old, new)) => {
+                    step(
+                        "guest sessions",
+                        exec(Command::new("bash")
+                            .arg("tests/guest/guest-tests.sh")
+                            .arg("--plugin-2.4.9")
+                            .arg(&old)
+                            .arg("--plugin-2.5.2")
+                            .arg(&new)
+                            .arg("--reference")),
+                    );
+                }
+                Err(e) => step("plugin builds", Err(e)),
+            }
+            step("demo", crate::demo::run(&[]));
+            step("demo --without-hook", crate::demo::run(&["--without-hook".to_string()]));
+        }
+    }
+
+    if failures.is_empty() {
+        eprintln!("xtask test: all steps passed");
+        Ok(())
+    } else {
+        Err(format!("failed steps: {}", failures.join(", ")))
+    }
+}
