@@ -159,6 +159,10 @@ fn discover(args: &Args) -> i32 {
     if let Some(e) = hooks.dump_error {
         report(format_args!("writing the dump file failed: {e}"));
     }
+    // We exit right after this: let the kernel's slow release of the packet
+    // socket happen after our caller has our answer (see sys::process).
+    let _ = io::stdout().flush();
+    crate::sys::process::close_after_exit(sock.into());
     status
 }
 

@@ -4,6 +4,7 @@
 //!   interface and ethertype, close-on-exec, with a kernel filter so frames
 //!   for other hosts never wake us.
 //! * [`pppox`] — the AF_PPPOX session socket the plugin hands to pppd.
+//! * [`process`] — handing a socket's slow release to a child at exit.
 //! * [`link`] — interface index, MAC and MTU, and the checks that PPPoE
 //!   can use the interface, without a packet socket.
 //! * [`IfName`] — a checked Linux interface name, and [`InterfaceError`],
@@ -17,6 +18,7 @@
 pub mod link;
 pub mod packet;
 pub mod pppox;
+pub mod process;
 
 use std::fmt;
 use std::io;

@@ -204,6 +204,13 @@ impl PacketSocket {
     }
 }
 
+impl From<PacketSocket> for OwnedFd {
+    /// The socket's descriptor, e.g. for [`super::process::close_after_exit`].
+    fn from(sock: PacketSocket) -> OwnedFd {
+        sock.fd
+    }
+}
+
 impl AsFd for PacketSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
