@@ -290,16 +290,25 @@ impl fmt::Display for Failure {
             }
             Failure::NoOffer {
                 rejected,
-                mismatched,
-            } if rejected == mismatched => write!(
-                f,
-                "Timeout waiting for PADO packets: {mismatched} offer(s) received, \
-                 none matched the requested AC-Name/Service-Name"
-            ),
-            Failure::NoOffer { rejected, .. } => write!(
+                mismatched: 0,
+            } => write!(
                 f,
                 "Timeout waiting for PADO packets: {rejected} frame(s) received, none acceptable"
             ),
+            Failure::NoOffer {
+                rejected,
+                mismatched,
+            } => {
+                write!(
+                    f,
+                    "Timeout waiting for PADO packets: {mismatched} offer(s) received, \
+                     none matched the requested AC-Name/Service-Name"
+                )?;
+                match rejected.saturating_sub(*mismatched) {
+                    0 => Ok(()),
+                    other => write!(f, " ({other} other frame(s) refused)"),
+                }
+            }
             Failure::NoConfirmation { ac_mac, rejected } => write!(
                 f,
                 "Timeout waiting for PADS packets from {ac_mac} ({rejected} frame(s) refused)"
