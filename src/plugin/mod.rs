@@ -1,1 +1,591 @@
-//! pppd plugin logic behind a host trait (owned by the plugin track).
+//! The pppd plugin's logic, independent of pppd.
+//!
+//! [`Plugin`] implements what pppd asks of a channel plugin — recognise the
+//! interface word, check the options, connect, disconnect — against two
+//! traits: [`Host`] (pppd's services) and [`Network`] (sockets). `ffi`
+//! plugs in pppd and [`SysNetwork`]; the tests plug in fakes.
+//!
+//! Behaviour follows pppd's own `rp-pppoe.so` (ppp-project's `pppoe.so`,
+//! 2.4.9 and 2.5.x) — same option names, log lines, script variables and
+//! MTU rules — with these differences:
+//!
+//! * options are checked after all of them were read (order does not
+//!   matter) and range-checked;
+//! * `nic-<name>` that is too long, missing or not Ethernet is an option
+//!   error that says so, rather than "unrecognized option";
+//! * a PADT is sent on every disconnect, with our real MAC, also in
+//!   `pppoe-sess` mode and on pppd 2.4.9;
+//! * a session left behind by a pppd that died is terminated (PADT) before
+//!   the next discovery on the same interface;
+//! * AC-controlled text is made printable before it reaches logs or the
+//!   script environment.
+
+mod host;
+mod mtu;
+mod options;
+pub mod panic_boundary;
+mod session_file;
+mod sys_network;
+
+use std::path::PathBuf;
+
+use crate::discovery::{self, Config, Event, Mode, Outcome, Rejection};
+use crate::driver::{Direction, Hooks};
+use crate::sys::InterfaceError;
+use crate::wire::{DiscoveryFrame, printable};
+
+pub use host::{DiscoveryError, Host, InterfaceInfo, LcpMru, Level, Network, SessionSocket};
+pub use mtu::{MAX_PPPOE_MTU, PPPOE_OVERHEAD};
+pub use options::{
+    ExistingSession, OptionError, PADI_ATTEMPTS_RANGE, PADI_TIMEOUT_RANGE, PluginOptions,
+    RawOptions, SESSION_ID_RANGE, VERBOSE_RANGE,
+};
+pub use session_file::{SessionRecord, SessionStore};
+pub use sys_network::SysNetwork;
+
+/// Interface names are at most 15 bytes (the kernel's `IFNAMSIZ` is 16 with
+/// the NUL).
+pub const MAX_IFNAME_LEN: usize = 15;
+
+/// What a word pppd could not match to any option means to us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceWord {
+    /// Not an interface we can use; pppd tries its other matchers.
+    NotOurs,
+    /// An Ethernet interface: PPPoE becomes the channel.
+    Interface(String),
+    /// Clearly meant as our interface (`nic-` prefix) but unusable; the
+    /// message says why and pppd exits with an option error.
+    Unusable(String),
+}
+
+/// The session the plugin is running.
+#[derive(Debug)]
+struct ActiveSession<S> {
+    socket: S,
+    record: SessionRecord,
+    /// Whether `record` was written to the session store.
+    recorded: bool,
+}
+
+/// The plugin's state between pppd's calls.
+#[derive(Debug)]
+pub struct Plugin<H: Host, N: Network> {
+    host: H,
+    net: N,
+    store: SessionStore,
+    proc_dir: PathBuf,
+    interface: Option<String>,
+    options: Option<PluginOptions>,
+    /// LCP settings after `check_options`; every connect starts from these.
+    configured_mru: Option<LcpMru>,
+    active: Option<ActiveSession<N::Session>>,
+}
+
+impl<H: Host, N: Network> Plugin<H, N> {
+    /// A plugin keeping session records in `/run/rs-pppoe`.
+    pub fn new(host: H, net: N) -> Plugin<H, N> {
+        Plugin::with_paths(host, net, session_file::DEFAULT_DIR, "/proc")
+    }
+
+    /// A plugin with its own record and `/proc` directories (for tests).
+    pub fn with_paths(
+        host: H,
+        net: N,
+        session_dir: impl Into<PathBuf>,
+        proc_dir: impl Into<PathBuf>,
+    ) -> Plugin<H, N> {
+        Plugin {
+            host,
+            net,
+            store: SessionStore::new(session_dir),
+            proc_dir: proc_dir.into(),
+            interface: None,
+            options: None,
+            configured_mru: None,
+            active: None,
+        }
+    }
+
+    /// pppd's host services.
+    pub fn host(&self) -> &H {
+        &self.host
+    }
+
+    /// The network.
+    pub fn net(&self) -> &N {
+        &self.net
+    }
+
+    /// The interface chosen so far.
+    pub fn interface(&self) -> Option<&str> {
+        self.interface.as_deref()
+    }
+
+    /// Classifies a word pppd did not recognise as an option. A bare word
+    /// is ours only if it names an existing Ethernet interface (pppd also
+    /// offers us IP address pairs and tty names); a `nic-` word is always
+    /// ours, so a typo gets a clear message.
+    pub fn classify_device_word(&mut self, word: &[u8]) -> DeviceWord {
+        let (name, explicit) = match word.strip_prefix(b"nic-") {
+            Some(rest) if !rest.is_empty() => (rest, true),
+            _ => (word, false),
+        };
+        let unusable = |message: String| {
+            if explicit {
+                DeviceWord::Unusable(message)
+            } else {
+                DeviceWord::NotOurs
+            }
+        };
+        let Ok(name) = std::str::from_utf8(name) else {
+            return unusable(format!(
+                "Can't use interface {}: the name is not valid UTF-8",
+                printable(name)
+            ));
+        };
+        if name.len() > MAX_IFNAME_LEN {
+            return unusable(format!(
+                "Can't use interface {name}: name is too long ({} bytes; Linux interface \
+                 names have at most {MAX_IFNAME_LEN})",
+                name.len()
+            ));
+        }
+        if name.is_empty()
+            || name == "."
+            || name == ".."
+            || name
+                .bytes()
+                .any(|b| b == b'/' || b == b':' || b.is_ascii_whitespace() || b == 0)
+        {
+            return unusable(format!(
+                "Can't use interface {}: not a valid interface name",
+                printable(name.as_bytes())
+            ));
+        }
+        match self.net.interface(name) {
+            Ok(_) => DeviceWord::Interface(name.to_owned()),
+            Err(InterfaceError::NoSuchInterface { .. }) => {
+                unusable(format!("Can't use interface {name}: no such interface"))
+            }
+            Err(InterfaceError::NotEthernet { .. }) => unusable(format!(
+                "Interface {name} not Ethernet: PPPoE needs an Ethernet interface"
+            )),
+            Err(e) => unusable(format!("Can't use interface {name}: {e}")),
+        }
+    }
+
+    /// pppd's device-name hook. Returns what pppd expects of the hook (1 =
+    /// ours/taken) and the interface name when `take` is set and it is ours.
+    pub fn device_word(&mut self, word: &[u8], take: bool) -> (bool, Option<String>) {
+        match self.classify_device_word(word) {
+            DeviceWord::NotOurs => (false, None),
+            DeviceWord::Interface(name) if take => {
+                self.interface = Some(name.clone());
+                (true, Some(name))
+            }
+            DeviceWord::Interface(_) => (true, None),
+            DeviceWord::Unusable(message) if take => {
+                self.host.option_error(&message);
+                (false, None)
+            }
+            DeviceWord::Unusable(_) => (true, None),
+        }
+    }
+
+    /// pppd's `check_options` for our channel: checks the options and
+    /// settles the LCP MRU/MTU. On an error it has been reported already.
+    pub fn check_options(&mut self, raw: &RawOptions, interface: &str) -> Result<(), OptionError> {
+        let result = self.check_options_inner(raw, interface);
+        if let Err(e) = &result {
+            self.host.option_error(&e.0);
+        }
+        result
+    }
+
+    fn check_options_inner(
+        &mut self,
+        raw: &RawOptions,
+        interface: &str,
+    ) -> Result<(), OptionError> {
+        if interface.is_empty() {
+            return Err(OptionError("no PPPoE interface was given".into()));
+        }
+        let options = PluginOptions::from_raw(raw)?;
+        let configured = mtu::cap_configured(self.host.lcp_mru());
+        self.host.set_lcp_mru(configured);
+        self.configured_mru = Some(configured);
+        self.interface = Some(interface.to_owned());
+        self.options = Some(options);
+        Ok(())
+    }
+
+    /// pppd's `connect`: the connected session socket's descriptor, or
+    /// `None` after logging why not.
+    pub fn connect(&mut self) -> Option<i32> {
+        let (Some(interface), Some(options), Some(configured)) = (
+            self.interface.clone(),
+            self.options.clone(),
+            self.configured_mru,
+        ) else {
+            self.host.log(
+                Level::Error,
+                "PPPoE connect before the options were checked",
+            );
+            return None;
+        };
+        if let Some(previous) = self.active.take() {
+            self.end_session(previous);
+        }
+        // A pppoe-sess session is managed by whoever started us (normally
+        // pppoe-server); stale-session cleanup is for sessions we discover.
+        if options.existing_session.is_none() {
+            self.terminate_stale_session(&interface);
+        }
+
+        let info = match self.net.interface(&interface) {
+            Ok(info) => info,
+            Err(e) => {
+                self.host.log(
+                    Level::Error,
+                    &format!("Can't use interface {interface}: {e}"),
+                );
+                return None;
+            }
+        };
+        let mut mru = mtu::cap_to_interface(configured, info.mtu);
+        self.host.set_lcp_mru(mru);
+
+        // Opened before discovery, as the reference does: some ACs send
+        // session frames right after the PADS.
+        let mut socket = match self.net.open_session(&interface) {
+            Ok(socket) => socket,
+            Err(e) => {
+                self.host
+                    .log(Level::Error, &format!("Failed to create PPPoE socket: {e}"));
+                return None;
+            }
+        };
+        let host_uniq = options
+            .host_uniq
+            .clone()
+            .unwrap_or_else(|| self.host.pid().to_ne_bytes().to_vec());
+        self.host.set_ppp_devnam(&interface);
+
+        let (session, discovered) = match options.existing_session {
+            Some(existing) => (
+                discovery::Session {
+                    session_id: existing.session_id,
+                    ac_mac: existing.peer_mac,
+                    ac_name: Vec::new(),
+                    service_name: options.service_name.clone(),
+                    cookie: None,
+                    relay_id: None,
+                    max_payload: None,
+                },
+                false,
+            ),
+            None => {
+                let mut config = Config::new(info.mac, host_uniq.clone());
+                config.service_name = options.service_name.clone();
+                config.ac_name = options.ac_name.clone();
+                config.ac_mac = options.ac_mac;
+                config.timeout = options.padi_timeout;
+                config.attempts = options.padi_attempts;
+                config.max_payload = mtu::max_payload_to_advertise(mru);
+                config.mode = Mode::Session;
+                let session = self.discover(&interface, config, options.verbose)?;
+                mru = mtu::cap_to_session(mru, session.payload_limit());
+                self.host.set_lcp_mru(mru);
+                (session, true)
+            }
+        };
+
+        self.host.log(
+            Level::Info,
+            &format!("PPP session is {}", session.session_id),
+        );
+        self.host.set_session_number(i32::from(session.session_id));
+        let remote = session.ac_mac.to_upper();
+        self.host.log(
+            Level::Info,
+            &format!("Connected to {remote} via interface {interface}"),
+        );
+        self.host.set_remote_number(&remote);
+        self.host.script_setenv("MACREMOTE", &remote);
+        if !session.ac_name.is_empty() {
+            self.host
+                .script_setenv("ACNAME", &printable(&session.ac_name));
+        }
+
+        let record = SessionRecord {
+            pid: self.host.pid(),
+            comm: read_comm(&self.proc_dir, self.host.pid()),
+            interface: interface.clone(),
+            session_id: session.session_id,
+            ac_mac: session.ac_mac,
+            our_mac: info.mac,
+            host_uniq,
+            cookie: session.cookie.clone(),
+            relay_id: session.relay_id.clone(),
+        };
+        if let Err(e) = socket.connect(session.session_id, session.ac_mac) {
+            self.host.log(
+                Level::Error,
+                &format!("Failed to connect PPPoE socket: {e}"),
+            );
+            if discovered {
+                self.send_padt(&record, "");
+            }
+            return None;
+        }
+        // A pppoe-sess session belongs to whoever started us (pppoe-server);
+        // only sessions we discovered are ours to clean up after a crash.
+        let recorded = discovered && self.record_session(&record);
+        let fd = socket.raw_fd();
+        self.active = Some(ActiveSession {
+            socket,
+            record,
+            recorded,
+        });
+        Some(fd)
+    }
+
+    /// pppd's `disconnect`: detach and close the session socket, send a
+    /// PADT, forget the session record.
+    pub fn disconnect(&mut self) {
+        if let Some(active) = self.active.take() {
+            self.end_session(active);
+        }
+    }
+
+    fn end_session(&mut self, mut active: ActiveSession<N::Session>) {
+        if let Err(e) = active.socket.disconnect() {
+            self.host.log(
+                Level::Error,
+                &format!("Failed to disconnect PPPoE socket: {e}"),
+            );
+        }
+        drop(active.socket);
+        self.send_padt(&active.record, "");
+        if active.recorded {
+            if let Err(e) = self.store.remove(&active.record.interface) {
+                self.host.log(
+                    Level::Warn,
+                    &format!(
+                        "Could not remove {}: {e}",
+                        self.store.path(&active.record.interface).display()
+                    ),
+                );
+            }
+        }
+    }
+
+    fn discover(
+        &mut self,
+        interface: &str,
+        config: Config,
+        verbose: u8,
+    ) -> Option<discovery::Session> {
+        let Plugin { host, net, .. } = self;
+        let host: &H = host;
+        let mut hooks = DiscoveryLog {
+            host,
+            verbose,
+            frames: host.debug_on(),
+        };
+        let outcome = net.discover(interface, config, &mut hooks);
+        match outcome {
+            Ok(Outcome::Established(session)) => Some(session),
+            Ok(Outcome::Failed(failure)) => {
+                host.log(Level::Warn, &failure.to_string());
+                host.log(Level::Error, "Unable to complete PPPoE Discovery");
+                None
+            }
+            Ok(Outcome::Offers(_)) => {
+                host.log(Level::Error, "PPPoE discovery ended without a session");
+                None
+            }
+            Err(DiscoveryError::Cancelled) => {
+                host.log(Level::Info, "PPPoE discovery interrupted by a signal");
+                None
+            }
+            Err(e) => {
+                host.log(
+                    Level::Error,
+                    &format!("PPPoE discovery on {interface} failed: {e}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Sends the PADT a record describes. `why` is appended to the log line.
+    fn send_padt(&mut self, record: &SessionRecord, why: &str) -> bool {
+        let frame = discovery::padt_frame(
+            record.our_mac,
+            record.ac_mac,
+            record.session_id,
+            &record.host_uniq,
+            record.cookie.as_deref(),
+            record.relay_id.as_deref(),
+        );
+        match self.net.send_discovery_frame(&record.interface, &frame) {
+            Ok(()) => {
+                self.host.log(Level::Info, &format!("Sent PADT{why}"));
+                true
+            }
+            Err(e) => {
+                self.host.log(
+                    Level::Warn,
+                    &format!(
+                        "Could not send PADT for session {} to {}: {e}",
+                        record.session_id, record.ac_mac
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    /// Terminates a session an earlier pppd left behind on `interface`.
+    fn terminate_stale_session(&mut self, interface: &str) {
+        let record = match self.store.load(interface) {
+            Ok(None) => return,
+            Ok(Some(Ok(record))) => record,
+            Ok(Some(Err(e))) => {
+                self.host.log(
+                    Level::Warn,
+                    &format!(
+                        "Discarding unreadable session record {}: {e}",
+                        self.store.path(interface).display()
+                    ),
+                );
+                let _ = self.store.remove(interface);
+                return;
+            }
+            Err(e) => {
+                self.host.log(
+                    Level::Warn,
+                    &format!("Cannot read {}: {e}", self.store.path(interface).display()),
+                );
+                return;
+            }
+        };
+        if record.pid != self.host.pid() && record.owner_is_running(&self.proc_dir) {
+            self.host.log(
+                Level::Debug,
+                &format!(
+                    "PPPoE session {} on {interface} belongs to running pppd {}; leaving it",
+                    record.session_id, record.pid
+                ),
+            );
+            return;
+        }
+        let why = format!(
+            " for stale session {} with {} (left by pppd {})",
+            record.session_id, record.ac_mac, record.pid
+        );
+        self.send_padt(&record, &why);
+        let _ = self.store.remove(interface);
+    }
+
+    /// Writes the session record unless another running pppd owns the
+    /// interface's record. Returns whether it was written.
+    fn record_session(&mut self, record: &SessionRecord) -> bool {
+        if let Ok(Some(Ok(existing))) = self.store.load(&record.interface) {
+            if existing.pid != record.pid && existing.owner_is_running(&self.proc_dir) {
+                return false;
+            }
+        }
+        match self.store.save(record) {
+            Ok(()) => true,
+            Err(e) => {
+                self.host.log(
+                    Level::Warn,
+                    &format!(
+                        "Cannot write {} (a PADT after a crash will not be possible): {e}",
+                        self.store.path(&record.interface).display()
+                    ),
+                );
+                false
+            }
+        }
+    }
+}
+
+fn read_comm(proc_dir: &std::path::Path, pid: u32) -> String {
+    std::fs::read_to_string(proc_dir.join(pid.to_string()).join("comm"))
+        .map(|comm| comm.trim_end_matches('\n').to_owned())
+        .unwrap_or_else(|_| "pppd".to_owned())
+}
+
+/// Logs discovery the way `pppoe-verbose` and pppd's `debug` ask, and
+/// stops it when pppd is told to terminate.
+struct DiscoveryLog<'a, H: Host> {
+    host: &'a H,
+    verbose: u8,
+    /// Log every frame sent and received (pppd's `debug`).
+    frames: bool,
+}
+
+impl<H: Host> Hooks for DiscoveryLog<'_, H> {
+    fn event(&mut self, event: &Event) {
+        let host = self.host;
+        match event {
+            Event::Ignored | Event::Confirmed(_) => {}
+            Event::Offer(offer) => {
+                let level = if self.verbose >= 1 {
+                    Level::Info
+                } else {
+                    Level::Debug
+                };
+                host.log(
+                    level,
+                    &format!("Access-Concentrator: {}", printable(&offer.ac_name)),
+                );
+                for service in &offer.service_names {
+                    host.log(level, &format!("Service-Name: {}", printable(service)));
+                }
+                if let Some(max_payload) = offer.max_payload {
+                    host.log(level, &format!("Max-Payload: {max_payload}"));
+                }
+                host.log(level, &format!("AC-Ethernet-Address: {}", offer.ac_mac));
+            }
+            Event::Rejected { from, reason } => {
+                let level = match reason {
+                    Rejection::ErrorTag { .. } => Level::Warn,
+                    _ if self.verbose >= 2 => Level::Info,
+                    _ => Level::Debug,
+                };
+                host.log(
+                    level,
+                    &format!("Ignoring discovery frame from {from}: {reason}"),
+                );
+            }
+        }
+    }
+
+    fn cancelled(&mut self) -> bool {
+        self.host.sigterm_seen()
+    }
+
+    fn frame(&mut self, direction: Direction, frame: &[u8]) {
+        if !self.frames {
+            return;
+        }
+        let verb = match direction {
+            Direction::Sent => "Send",
+            Direction::Received => "Recv",
+        };
+        let text = match DiscoveryFrame::parse(frame) {
+            Ok(parsed) => parsed.to_string(),
+            Err(e) => format!("{} bytes, unparsable: {e}", frame.len()),
+        };
+        self.host
+            .log(Level::Debug, &format!("{verb} PPPoE Discovery {text}"));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,848 @@
+//! The plugin flow against a fake pppd and a fake network.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+
+use super::*;
+use crate::discovery::{Failure, Offer, Session};
+use crate::wire::{Code, DiscoveryFrame, MacAddr, TagType};
+
+const OUR_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0x01]);
+const AC_MAC: MacAddr = MacAddr([0x02, 0xac, 0, 0, 0, 0x0f]);
+
+/// pppd as the plugin sees it: records every call.
+#[derive(Debug)]
+struct FakeHost {
+    logs: RefCell<Vec<(Level, String)>>,
+    option_errors: RefCell<Vec<String>>,
+    env: Vec<(String, String)>,
+    ppp_devnam: Option<String>,
+    remote_number: Option<String>,
+    session_number: Option<i32>,
+    mru: LcpMru,
+    sigterm: bool,
+    debug: bool,
+    pid: u32,
+}
+
+impl Default for FakeHost {
+    fn default() -> FakeHost {
+        FakeHost {
+            logs: RefCell::default(),
+            option_errors: RefCell::default(),
+            env: Vec::new(),
+            ppp_devnam: None,
+            remote_number: None,
+            session_number: None,
+            // pppd's defaults (`mru` 1500, `mtu` 16384).
+            mru: LcpMru {
+                want_mru: 1500,
+                allow_mtu: 16384,
+            },
+            sigterm: false,
+            debug: false,
+            pid: 0x5ecf,
+        }
+    }
+}
+
+impl FakeHost {
+    fn logged(&self, needle: &str) -> Option<Level> {
+        self.logs
+            .borrow()
+            .iter()
+            .find(|(_, m)| m.contains(needle))
+            .map(|(l, _)| *l)
+    }
+
+    fn env(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Host for FakeHost {
+    fn log(&self, level: Level, message: &str) {
+        self.logs.borrow_mut().push((level, message.to_owned()));
+    }
+    fn option_error(&self, message: &str) {
+        self.option_errors.borrow_mut().push(message.to_owned());
+    }
+    fn set_ppp_devnam(&mut self, name: &str) {
+        self.ppp_devnam = Some(name.to_owned());
+    }
+    fn set_remote_number(&mut self, number: &str) {
+        self.remote_number = Some(number.to_owned());
+    }
+    fn set_session_number(&mut self, number: i32) {
+        self.session_number = Some(number);
+    }
+    fn script_setenv(&mut self, name: &str, value: &str) {
+        self.env.push((name.to_owned(), value.to_owned()));
+    }
+    fn lcp_mru(&self) -> LcpMru {
+        self.mru
+    }
+    fn set_lcp_mru(&mut self, mru: LcpMru) {
+        self.mru = mru;
+    }
+    fn sigterm_seen(&self) -> bool {
+        self.sigterm
+    }
+    fn debug_on(&self) -> bool {
+        self.debug
+    }
+    fn pid(&self) -> u32 {
+        self.pid
+    }
+}
+
+#[derive(Debug, Default)]
+struct FakeSocketLog {
+    connected: Option<(u16, MacAddr)>,
+    disconnects: u32,
+}
+
+#[derive(Debug)]
+struct FakeSession {
+    fd: i32,
+    log: std::rc::Rc<RefCell<FakeSocketLog>>,
+    fail_connect: bool,
+}
+
+impl SessionSocket for FakeSession {
+    fn connect(&mut self, session_id: u16, ac_mac: MacAddr) -> io::Result<()> {
+        if self.fail_connect {
+            return Err(io::Error::from_raw_os_error(libc::ENETDOWN));
+        }
+        self.log.borrow_mut().connected = Some((session_id, ac_mac));
+        Ok(())
+    }
+    fn disconnect(&mut self) -> io::Result<()> {
+        self.log.borrow_mut().disconnects += 1;
+        Ok(())
+    }
+    fn raw_fd(&self) -> i32 {
+        self.fd
+    }
+}
+
+/// The network: one Ethernet interface "eth0" (MTU configurable), scripted
+/// discovery outcomes, and a record of every frame sent.
+#[derive(Debug)]
+struct FakeNet {
+    mtu: u32,
+    outcomes: VecDeque<Result<Outcome, DiscoveryError>>,
+    events: Vec<Event>,
+    configs: Vec<Config>,
+    sent: Vec<(String, Vec<u8>)>,
+    socket_log: std::rc::Rc<RefCell<FakeSocketLog>>,
+    fail_connect: bool,
+}
+
+impl Default for FakeNet {
+    fn default() -> FakeNet {
+        FakeNet {
+            mtu: 1500,
+            outcomes: VecDeque::new(),
+            events: Vec::new(),
+            configs: Vec::new(),
+            sent: Vec::new(),
+            socket_log: std::rc::Rc::default(),
+            fail_connect: false,
+        }
+    }
+}
+
+impl FakeNet {
+    fn padts(&self) -> Vec<DiscoveryFrame<'_>> {
+        self.sent
+            .iter()
+            .map(|(_, frame)| DiscoveryFrame::parse(frame).expect("we send valid frames"))
+            .filter(|frame| frame.code == Code::Padt)
+            .collect()
+    }
+}
+
+impl Network for FakeNet {
+    type Session = FakeSession;
+
+    fn interface(&mut self, ifname: &str) -> Result<InterfaceInfo, InterfaceError> {
+        match ifname {
+            "eth0" | "ppp" => Ok(InterfaceInfo {
+                mac: OUR_MAC,
+                mtu: self.mtu,
+            }),
+            "lo" => Err(InterfaceError::NotEthernet {
+                name: ifname.into(),
+                hardware_type: 772,
+            }),
+            _ => Err(InterfaceError::NoSuchInterface {
+                name: ifname.into(),
+            }),
+        }
+    }
+
+    fn open_session(&mut self, _ifname: &str) -> io::Result<FakeSession> {
+        Ok(FakeSession {
+            fd: 42,
+            log: self.socket_log.clone(),
+            fail_connect: self.fail_connect,
+        })
+    }
+
+    fn discover(
+        &mut self,
+        _ifname: &str,
+        config: Config,
+        hooks: &mut dyn Hooks,
+    ) -> Result<Outcome, DiscoveryError> {
+        if let Ok(padi) = crate::discovery::Client::new(config.clone(), std::time::Instant::now())
+            .map(|mut client| client.poll_transmit(std::time::Instant::now()))
+        {
+            hooks.frame(Direction::Sent, &padi.expect("a PADI to send"));
+        }
+        self.configs.push(config);
+        for event in &self.events {
+            hooks.event(event);
+        }
+        if hooks.cancelled() {
+            return Err(DiscoveryError::Cancelled);
+        }
+        self.outcomes
+            .pop_front()
+            .unwrap_or(Ok(Outcome::Failed(Failure::NoOffer {
+                rejected: 0,
+                mismatched: 0,
+            })))
+    }
+
+    fn send_discovery_frame(&mut self, ifname: &str, frame: &[u8]) -> io::Result<()> {
+        self.sent.push((ifname.to_owned(), frame.to_vec()));
+        Ok(())
+    }
+}
+
+/// A scratch directory for session records and a fake `/proc`.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("rs-pppoe-plugin-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("proc")).unwrap();
+        Scratch(dir)
+    }
+    fn runs(&self) -> PathBuf {
+        self.0.join("run")
+    }
+    fn proc(&self) -> PathBuf {
+        self.0.join("proc")
+    }
+    fn fake_process(&self, pid: u32, comm: &str) {
+        fs::create_dir_all(self.proc().join(pid.to_string())).unwrap();
+        fs::write(
+            self.proc().join(pid.to_string()).join("comm"),
+            format!("{comm}\n"),
+        )
+        .unwrap();
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn session(max_payload: Option<u16>) -> Session {
+    Session {
+        session_id: 0x2a,
+        ac_mac: AC_MAC,
+        ac_name: b"BRAS\n01".to_vec(),
+        service_name: Vec::new(),
+        cookie: Some(vec![0xc0, 0x0c]),
+        relay_id: None,
+        max_payload,
+    }
+}
+
+fn plugin(scratch: &Scratch, net: FakeNet) -> Plugin<FakeHost, FakeNet> {
+    let mut plugin = Plugin::with_paths(FakeHost::default(), net, scratch.runs(), scratch.proc());
+    scratch.fake_process(plugin.host().pid, "pppd");
+    plugin
+        .check_options(&RawOptions::defaults(), "eth0")
+        .expect("defaults are valid");
+    plugin
+}
+
+fn established(net: &mut FakeNet, max_payload: Option<u16>) {
+    net.outcomes
+        .push_back(Ok(Outcome::Established(session(max_payload))));
+}
+
+#[test]
+fn interface_words_bare_and_with_nic_prefix() {
+    let scratch = Scratch::new("words");
+    let mut plugin = Plugin::with_paths(
+        FakeHost::default(),
+        FakeNet::default(),
+        scratch.runs(),
+        scratch.proc(),
+    );
+    assert_eq!(
+        plugin.classify_device_word(b"eth0"),
+        DeviceWord::Interface("eth0".into())
+    );
+    assert_eq!(
+        plugin.classify_device_word(b"nic-eth0"),
+        DeviceWord::Interface("eth0".into())
+    );
+    // "nic-ppp": an interface whose name is a pppd option word.
+    assert_eq!(
+        plugin.classify_device_word(b"nic-ppp"),
+        DeviceWord::Interface("ppp".into())
+    );
+    // Bare words that are not Ethernet interfaces are left to pppd (IP
+    // address pairs, tty names, typos of other options).
+    for word in [
+        &b"lo"[..],
+        b"eth9",
+        b"10.0.0.1:10.0.0.2",
+        b"/dev/ttyS0",
+        b"nic-",
+        b"averyveryverylongname0",
+    ] {
+        assert_eq!(
+            plugin.classify_device_word(word),
+            DeviceWord::NotOurs,
+            "{word:?}"
+        );
+    }
+}
+
+#[test]
+fn nic_words_that_cannot_work_are_option_errors_saying_why() {
+    let scratch = Scratch::new("nic-errors");
+    let mut plugin = Plugin::with_paths(
+        FakeHost::default(),
+        FakeNet::default(),
+        scratch.runs(),
+        scratch.proc(),
+    );
+    for (word, needle) in [
+        (&b"nic-sixteen-bytes-xx"[..], "name is too long (16 bytes"),
+        (b"nic-eth9", "Can't use interface eth9: no such interface"),
+        (b"nic-lo", "Interface lo not Ethernet"),
+        (b"nic-a/b", "not a valid interface name"),
+    ] {
+        // Probe: pppd asks whether the word is ours; it is.
+        assert_eq!(plugin.device_word(word, false), (true, None));
+        // Take: the error is reported and pppd's option parse fails.
+        assert_eq!(plugin.device_word(word, true), (false, None));
+        let errors = plugin.host().option_errors.borrow();
+        assert!(errors.last().unwrap().contains(needle), "{errors:?}");
+    }
+    assert_eq!(plugin.interface(), None);
+}
+
+#[test]
+fn taking_an_interface_word_selects_it_and_later_words_override() {
+    let scratch = Scratch::new("take");
+    let mut plugin = Plugin::with_paths(
+        FakeHost::default(),
+        FakeNet::default(),
+        scratch.runs(),
+        scratch.proc(),
+    );
+    assert_eq!(
+        plugin.device_word(b"eth0", true),
+        (true, Some("eth0".into()))
+    );
+    assert_eq!(
+        plugin.device_word(b"nic-ppp", true),
+        (true, Some("ppp".into()))
+    );
+    assert_eq!(plugin.interface(), Some("ppp"));
+}
+
+#[test]
+fn bad_option_values_are_reported_as_option_errors() {
+    let scratch = Scratch::new("bad-options");
+    let mut plugin = Plugin::with_paths(
+        FakeHost::default(),
+        FakeNet::default(),
+        scratch.runs(),
+        scratch.proc(),
+    );
+    let raw = RawOptions {
+        padi_attempts: 0,
+        ..RawOptions::defaults()
+    };
+    assert!(plugin.check_options(&raw, "eth0").is_err());
+    assert!(plugin.host().option_errors.borrow()[0].contains("pppoe-padi-attempts"));
+    // Connect refuses to run without checked options.
+    assert_eq!(plugin.connect(), None);
+}
+
+#[test]
+fn check_options_caps_mru_and_mtu_at_1500() {
+    let scratch = Scratch::new("cap");
+    let plugin = plugin(&scratch, FakeNet::default());
+    assert_eq!(
+        plugin.host().mru,
+        LcpMru {
+            want_mru: 1500,
+            allow_mtu: 1500
+        }
+    );
+}
+
+#[test]
+fn connect_runs_discovery_with_the_options_and_sets_up_pppd() {
+    let scratch = Scratch::new("connect");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    let raw = RawOptions {
+        service: Some(b"internet".to_vec()),
+        ac_name: Some(b"BRAS\n01".to_vec()),
+        ac_mac: Some(b"02:ac:00:00:00:0f".to_vec()),
+        host_uniq: Some(b"c0ffee".to_vec()),
+        padi_timeout: 2,
+        padi_attempts: 5,
+        ..RawOptions::defaults()
+    };
+    plugin.check_options(&raw, "eth0").unwrap();
+
+    assert_eq!(plugin.connect(), Some(42));
+
+    let config = &plugin.net().configs[0];
+    assert_eq!(config.our_mac, OUR_MAC);
+    assert_eq!(config.service_name, b"internet");
+    assert_eq!(config.ac_name.as_deref(), Some(&b"BRAS\n01"[..]));
+    assert_eq!(config.ac_mac, Some(AC_MAC));
+    assert_eq!(config.host_uniq, vec![0xc0, 0xff, 0xee]);
+    assert_eq!(config.timeout, std::time::Duration::from_secs(2));
+    assert_eq!(config.attempts, 5);
+    assert_eq!(
+        config.max_payload, None,
+        "1492 on a 1500 link: nothing to advertise"
+    );
+
+    let host = plugin.host();
+    assert_eq!(host.logged("PPP session is 42"), Some(Level::Info));
+    assert_eq!(
+        host.logged("Connected to 02:AC:00:00:00:0F via interface eth0"),
+        Some(Level::Info)
+    );
+    assert_eq!(host.session_number, Some(42));
+    assert_eq!(host.remote_number.as_deref(), Some("02:AC:00:00:00:0F"));
+    assert_eq!(host.ppp_devnam.as_deref(), Some("eth0"));
+    assert_eq!(host.env("MACREMOTE"), Some("02:AC:00:00:00:0F"));
+    assert_eq!(
+        host.env("ACNAME"),
+        Some("BRAS\\x0a01"),
+        "control bytes never reach scripts"
+    );
+    assert_eq!(
+        host.mru,
+        LcpMru {
+            want_mru: 1492,
+            allow_mtu: 1492
+        }
+    );
+    assert_eq!(
+        plugin.net().socket_log.borrow().connected,
+        Some((42, AC_MAC))
+    );
+}
+
+#[test]
+fn default_host_uniq_is_the_pid_in_host_byte_order() {
+    let scratch = Scratch::new("pid");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    plugin.connect().unwrap();
+    assert_eq!(
+        plugin.net().configs[0].host_uniq,
+        0x5ecfu32.to_ne_bytes().to_vec()
+    );
+}
+
+#[test]
+fn rfc4638_on_a_baby_jumbo_link() {
+    let scratch = Scratch::new("rfc4638");
+    let mut net = FakeNet {
+        mtu: 1508,
+        ..FakeNet::default()
+    };
+    established(&mut net, Some(1500));
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+
+    plugin.connect().unwrap();
+    assert_eq!(plugin.net().configs[0].max_payload, Some(1500));
+    assert_eq!(
+        plugin.host().mru,
+        LcpMru {
+            want_mru: 1500,
+            allow_mtu: 1500
+        }
+    );
+    plugin.disconnect();
+
+    // The next AC does not echo PPP-Max-Payload: back to 1492, and the
+    // next connect again starts from the configured 1500.
+    plugin.connect().unwrap();
+    assert_eq!(plugin.net().configs[1].max_payload, Some(1500));
+    assert_eq!(
+        plugin.host().mru,
+        LcpMru {
+            want_mru: 1492,
+            allow_mtu: 1492
+        }
+    );
+}
+
+#[test]
+fn discovery_failure_fails_the_attempt_and_says_why() {
+    let scratch = Scratch::new("fail");
+    let mut plugin = plugin(&scratch, FakeNet::default());
+    assert_eq!(plugin.connect(), None);
+    let host = plugin.host();
+    assert_eq!(
+        host.logged("Timeout waiting for PADO packets"),
+        Some(Level::Warn)
+    );
+    assert_eq!(
+        host.logged("Unable to complete PPPoE Discovery"),
+        Some(Level::Error)
+    );
+    assert_eq!(host.session_number, None);
+    assert!(!scratch.runs().join("eth0.session").exists());
+}
+
+#[test]
+fn sigterm_during_discovery_stops_the_attempt() {
+    let scratch = Scratch::new("sigterm");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    plugin.host.sigterm = true;
+    assert_eq!(plugin.connect(), None);
+    assert!(plugin.host().logged("interrupted").is_some());
+}
+
+#[test]
+fn offers_are_logged_at_info_when_verbose() {
+    let scratch = Scratch::new("verbose");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    net.events.push(Event::Offer(Offer {
+        ac_mac: AC_MAC,
+        ac_name: b"BRAS\x1b[31m".to_vec(),
+        service_names: vec![b"internet".to_vec()],
+        cookie: None,
+        relay_id: None,
+        max_payload: None,
+    }));
+    net.events.push(Event::Rejected {
+        from: MacAddr([2, 0, 0, 0, 0, 9]),
+        reason: Rejection::ErrorTag {
+            code: Code::Pado,
+            tag: TagType::AcSystemError,
+            text: b"busy".to_vec(),
+        },
+    });
+    let mut plugin = plugin(&scratch, net);
+    plugin
+        .check_options(
+            &RawOptions {
+                verbose: 1,
+                ..RawOptions::defaults()
+            },
+            "eth0",
+        )
+        .unwrap();
+    plugin.connect().unwrap();
+    let host = plugin.host();
+    assert_eq!(
+        host.logged("Access-Concentrator: BRAS\\x1b[31m"),
+        Some(Level::Info)
+    );
+    assert_eq!(host.logged("Service-Name: internet"), Some(Level::Info));
+    assert_eq!(
+        host.logged("AC-Ethernet-Address: 02:ac:00:00:00:0f"),
+        Some(Level::Info)
+    );
+    assert_eq!(host.logged("busy"), Some(Level::Warn));
+}
+
+#[test]
+fn disconnect_sends_padt_with_our_mac_and_the_cookie_then_forgets_the_session() {
+    let scratch = Scratch::new("disconnect");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    plugin.connect().unwrap();
+    let record = scratch.runs().join("eth0.session");
+    assert!(record.exists(), "a live session is recorded");
+
+    plugin.disconnect();
+
+    assert_eq!(plugin.net().socket_log.borrow().disconnects, 1);
+    let padts = plugin.net().padts();
+    assert_eq!(padts.len(), 1);
+    assert_eq!(padts[0].src, OUR_MAC);
+    assert_eq!(padts[0].dst, AC_MAC);
+    assert_eq!(padts[0].session_id, 42);
+    assert_eq!(
+        padts[0].tag_value(TagType::HostUniq),
+        Some(&0x5ecfu32.to_ne_bytes()[..])
+    );
+    assert_eq!(
+        padts[0].tag_value(TagType::AcCookie),
+        Some(&[0xc0, 0x0c][..])
+    );
+    assert_eq!(plugin.host().logged("Sent PADT"), Some(Level::Info));
+    assert!(!record.exists(), "the record goes with the session");
+
+    // A second disconnect (pppd calls it on every path) does nothing.
+    plugin.disconnect();
+    assert_eq!(plugin.net().padts().len(), 1);
+}
+
+#[test]
+fn pppoe_sess_mode_skips_discovery_and_still_sends_a_real_padt() {
+    let scratch = Scratch::new("sess");
+    let mut plugin = plugin(&scratch, FakeNet::default());
+    let raw = RawOptions {
+        existing_session: Some(b"4711:02:ac:00:00:00:0f".to_vec()),
+        ..RawOptions::defaults()
+    };
+    plugin.check_options(&raw, "eth0").unwrap();
+
+    assert_eq!(plugin.connect(), Some(42));
+    assert!(plugin.net().configs.is_empty(), "no discovery");
+    assert_eq!(
+        plugin.net().socket_log.borrow().connected,
+        Some((4711, AC_MAC))
+    );
+    assert_eq!(plugin.host().session_number, Some(4711));
+    assert_eq!(plugin.host().env("ACNAME"), None);
+    assert!(
+        !scratch.runs().join("eth0.session").exists(),
+        "pppoe-server owns this session"
+    );
+
+    plugin.disconnect();
+    let padts = plugin.net().padts();
+    assert_eq!(padts.len(), 1);
+    assert_eq!(
+        padts[0].src, OUR_MAC,
+        "not the all-zero MAC the reference sends"
+    );
+    assert_eq!(padts[0].session_id, 4711);
+}
+
+#[test]
+fn failed_socket_connect_after_discovery_terminates_the_session() {
+    let scratch = Scratch::new("connect-fail");
+    let mut net = FakeNet {
+        fail_connect: true,
+        ..FakeNet::default()
+    };
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    assert_eq!(plugin.connect(), None);
+    assert_eq!(
+        plugin.host().logged("Failed to connect PPPoE socket"),
+        Some(Level::Error)
+    );
+    assert_eq!(plugin.net().padts().len(), 1);
+    assert!(!scratch.runs().join("eth0.session").exists());
+}
+
+#[test]
+fn a_session_left_by_a_dead_pppd_is_terminated_before_discovery() {
+    let scratch = Scratch::new("stale");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    let stale = SessionRecord {
+        pid: 999_999,
+        comm: "pppd".into(),
+        interface: "eth0".into(),
+        session_id: 7,
+        ac_mac: AC_MAC,
+        our_mac: OUR_MAC,
+        host_uniq: vec![1, 2, 3, 4],
+        cookie: None,
+        relay_id: Some(vec![9]),
+    };
+    SessionStore::new(scratch.runs()).save(&stale).unwrap();
+
+    plugin.connect().unwrap();
+
+    let padts = plugin.net().padts();
+    assert_eq!(padts.len(), 1, "one PADT, for the stale session");
+    assert_eq!(padts[0].session_id, 7);
+    assert_eq!(padts[0].tag_value(TagType::RelaySessionId), Some(&[9][..]));
+    assert!(
+        plugin
+            .host()
+            .logged("Sent PADT for stale session 7")
+            .is_some()
+    );
+    // ...and the record now describes the new session.
+    let record = SessionStore::new(scratch.runs())
+        .load("eth0")
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.session_id, 42);
+    assert_eq!(record.pid, 0x5ecf);
+}
+
+#[test]
+fn a_session_of_another_running_pppd_is_left_alone() {
+    let scratch = Scratch::new("alive");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    scratch.fake_process(31337, "pppd");
+    let theirs = SessionRecord {
+        pid: 31337,
+        comm: "pppd".into(),
+        interface: "eth0".into(),
+        session_id: 7,
+        ac_mac: AC_MAC,
+        our_mac: OUR_MAC,
+        host_uniq: vec![1],
+        cookie: None,
+        relay_id: None,
+    };
+    SessionStore::new(scratch.runs()).save(&theirs).unwrap();
+
+    plugin.connect().unwrap();
+
+    assert!(plugin.net().padts().is_empty());
+    let record = SessionStore::new(scratch.runs())
+        .load("eth0")
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(record, theirs, "their record is not overwritten");
+}
+
+#[test]
+fn an_unreadable_session_record_is_discarded() {
+    let scratch = Scratch::new("garbage");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    fs::create_dir_all(scratch.runs()).unwrap();
+    fs::write(
+        scratch.runs().join("eth0.session"),
+        "version=1\nsession=\u{0}\n",
+    )
+    .unwrap();
+    plugin.connect().unwrap();
+    assert_eq!(
+        plugin.host().logged("Discarding unreadable session record"),
+        Some(Level::Warn)
+    );
+    assert!(plugin.net().padts().is_empty());
+}
+
+#[test]
+fn persist_reconnect_runs_a_fresh_discovery_each_time() {
+    let scratch = Scratch::new("persist");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    plugin.connect().unwrap();
+    // The AC ends the session: pppd sees the hangup and calls disconnect,
+    // then (persist) connect again.
+    plugin.disconnect();
+    plugin.connect().unwrap();
+    assert_eq!(plugin.net().configs.len(), 2);
+    assert_eq!(
+        plugin.net().padts().len(),
+        1,
+        "only our own disconnect sent a PADT"
+    );
+}
+
+#[test]
+fn with_pppd_debug_every_discovery_frame_is_logged() {
+    let scratch = Scratch::new("frames");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    plugin.connect().unwrap();
+    assert_eq!(
+        plugin.host().logged("Send PPPoE Discovery"),
+        None,
+        "quiet without debug"
+    );
+
+    plugin.host.debug = true;
+    plugin
+        .net
+        .outcomes
+        .push_back(Ok(Outcome::Established(session(None))));
+    plugin.connect().unwrap();
+    let host = plugin.host();
+    let line = host
+        .logs
+        .borrow()
+        .iter()
+        .find(|(_, m)| m.starts_with("Send PPPoE Discovery PADI"))
+        .cloned();
+    let (level, line) = line.expect("the PADI is logged");
+    assert_eq!(level, Level::Debug);
+    assert!(line.contains("to ff:ff:ff:ff:ff:ff"), "{line}");
+    assert!(line.contains("[Host-Uniq cf5e0000]"), "{line}");
+}
+
+#[test]
+fn pppoe_sess_mode_leaves_session_records_alone() {
+    let scratch = Scratch::new("sess-record");
+    let mut plugin = plugin(&scratch, FakeNet::default());
+    let stale = SessionRecord {
+        pid: 999_999,
+        comm: "pppd".into(),
+        interface: "eth0".into(),
+        session_id: 7,
+        ac_mac: AC_MAC,
+        our_mac: OUR_MAC,
+        host_uniq: vec![1],
+        cookie: None,
+        relay_id: None,
+    };
+    SessionStore::new(scratch.runs()).save(&stale).unwrap();
+    let raw = RawOptions {
+        existing_session: Some(b"4711:02:ac:00:00:00:0f".to_vec()),
+        ..RawOptions::defaults()
+    };
+    plugin.check_options(&raw, "eth0").unwrap();
+    plugin.connect().unwrap();
+    assert!(plugin.net().padts().is_empty());
+    assert!(
+        SessionStore::new(scratch.runs())
+            .load("eth0")
+            .unwrap()
+            .is_some()
+    );
+}
