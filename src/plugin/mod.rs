@@ -145,11 +145,19 @@ impl<H: Host, N: Network> Plugin<H, N> {
             ));
         };
         if name.len() > MAX_IFNAME_LEN {
-            return unusable(format!(
+            let message = format!(
                 "Can't use interface {name}: name is too long ({} bytes; Linux interface \
                  names have at most {MAX_IFNAME_LEN})",
                 name.len()
-            ));
+            );
+            // A bare word this long cannot be an interface either. If it looks
+            // like one (and is not a tty under /dev, which pppd's own device
+            // matcher would take), say why instead of pppd's bare
+            // "unrecognized option".
+            if !explicit && looks_like_interface_name(name) && !tty_exists(name) {
+                return DeviceWord::Unusable(message);
+            }
+            return unusable(message);
         }
         if name.is_empty()
             || name == "."
@@ -589,3 +597,16 @@ impl<H: Host> Hooks for DiscoveryLog<'_, H> {
 
 #[cfg(test)]
 mod tests;
+
+/// Characters Linux interface names are made of in practice (eth0,
+/// enp1s0f1, eth0.7, br-lan, veth_a@b).
+fn looks_like_interface_name(name: &str) -> bool {
+    name.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@'))
+}
+
+/// pppd's tty channel accepts a bare `ttyXYZ` word when `/dev/ttyXYZ`
+/// exists; leave such words to it.
+fn tty_exists(name: &str) -> bool {
+    std::path::Path::new("/dev").join(name).exists()
+}

@@ -318,7 +318,8 @@ fn interface_words_bare_and_with_nic_prefix() {
         b"10.0.0.1:10.0.0.2",
         b"/dev/ttyS0",
         b"nic-",
-        b"averyveryverylongname0",
+        b"tty0123456789abcdef/x",
+        b"10.0.0.100:10.0.0.200",
     ] {
         assert_eq!(
             plugin.classify_device_word(word),
@@ -339,6 +340,7 @@ fn nic_words_that_cannot_work_are_option_errors_saying_why() {
     );
     for (word, needle) in [
         (&b"nic-sixteen-bytes-xx"[..], "name is too long (16 bytes"),
+        (b"averyveryverylongname0", "name is too long (22 bytes"),
         (b"nic-eth9", "Can't use interface eth9: no such interface"),
         (b"nic-lo", "Interface lo not Ethernet"),
         (b"nic-a/b", "not a valid interface name"),
