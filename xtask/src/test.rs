@@ -19,7 +19,8 @@ pub fn trixie_include_dir() -> PathBuf {
 
 /// The harness cache, shared by every clone on this machine.
 pub fn cache_dir() -> PathBuf {
-    std::env::var_os("RS_PPPOE_CACHE").map_or_else(|| PathBuf::from("/var/cache/rs-pppoe"), PathBuf::from)
+    std::env::var_os("RS_PPPOE_CACHE")
+        .map_or_else(|| PathBuf::from("/var/cache/rs-pppoe"), PathBuf::from)
 }
 
 /// Builds `librs_pppoe.so` against the given pppd headers into its own target
@@ -27,30 +28,43 @@ pub fn cache_dir() -> PathBuf {
 pub fn build_plugin(version: &str, include_dir: Option<PathBuf>) -> Result<PathBuf, String> {
     let target = root().join("target").join(format!("pppd-{version}"));
     let mut cmd = cargo();
-    cmd.args(["build", "--release", "--lib", "-p", "rs-pppoe"]).env("CARGO_TARGET_DIR", &target);
+    cmd.args(["build", "--release", "--lib", "-p", "rs-pppoe"])
+        .env("CARGO_TARGET_DIR", &target);
     if let Some(dir) = include_dir {
         cmd.env("PPPD_INCLUDE_DIR", dir);
     }
     exec(&mut cmd)?;
     let so = target.join("release/librs_pppoe.so");
-    if so.is_file() { Ok(so) } else { Err(format!("{} was not built", so.display())) }
+    if so.is_file() {
+        Ok(so)
+    } else {
+        Err(format!("{} was not built", so.display()))
+    }
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let no_guest = args.iter().any(|a| a == "--no-guest");
     let mut failures = Vec::new();
-    let mut step = |name: &str, result: Result<(), String>| {
-        match result {
-            Ok(()) => eprintln!("xtask test: {name}: ok"),
-            Err(e) => {
-                eprintln!("xtask test: {name}: FAILED: {e}");
-                failures.push(name.to_string());
-            }
+    let mut step = |name: &str, result: Result<(), String>| match result {
+        Ok(()) => eprintln!("xtask test: {name}: ok"),
+        Err(e) => {
+            eprintln!("xtask test: {name}: FAILED: {e}");
+            failures.push(name.to_string());
         }
     };
 
     step("fmt", exec(cargo().args(["fmt", "--all", "--check"])));
-    step("clippy", exec(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])));
+    step(
+        "clippy",
+        exec(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])),
+    );
     step("cargo test", exec(cargo().args(["test", "--workspace"])));
 
     if !no_guest {
@@ -64,19 +78,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 Ok((old, new)) => {
                     step(
                         "guest sessions",
-                        exec(Command::new("bash")
-                            .arg("tests/guest/guest-tests.sh")
-                            .arg("--plugin-2.4.9")
-                            .arg(&old)
-                            .arg("--plugin-2.5.2")
-                            .arg(&new)
-                            .arg("--reference")),
+                        exec(
+                            Command::new("bash")
+                                .arg("tests/guest/guest-tests.sh")
+                                .arg("--plugin-2.4.9")
+                                .arg(&old)
+                                .arg("--plugin-2.5.2")
+                                .arg(&new)
+                                .arg("--reference"),
+                        ),
                     );
                 }
                 Err(e) => step("plugin builds", Err(e)),
             }
             step("demo", crate::demo::run(&[]));
-            step("demo --without-hook", crate::demo::run(&["--without-hook".to_string()]));
+            step(
+                "demo --without-hook",
+                crate::demo::run(&["--without-hook".to_string()]),
+            );
         }
     }
 

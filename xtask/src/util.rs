@@ -15,7 +15,9 @@ pub fn root() -> PathBuf {
 pub fn exec(cmd: &mut Command) -> Result<(), String> {
     cmd.current_dir(root());
     eprintln!("+ {}", describe(cmd));
-    let status = cmd.status().map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{}: {e}", describe(cmd)))?;
     if status.success() {
         Ok(())
     } else {
@@ -26,7 +28,9 @@ pub fn exec(cmd: &mut Command) -> Result<(), String> {
 /// Runs a command and returns its stdout (trimmed); Err on failure.
 pub fn output(cmd: &mut Command) -> Result<String, String> {
     cmd.current_dir(root());
-    let out = cmd.output().map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{}: {e}", describe(cmd)))?;
     if !out.status.success() {
         return Err(format!(
             "`{}` failed ({}): {}",
