@@ -20,12 +20,12 @@ tasks:
   test                 the README's test command: unit, namespace, guest and demo tests
       --no-guest       skip everything that boots the QEMU guest
   bench                side-by-side benchmarks against the reference tools
-  install [--destdir D] [--prefix P]
+  install [--destdir D] [--prefix P] [--distro debian|arch] [--plugindir DIR]
                        build against the system pppd and install the plugin, the hook
                        and the example peers file (never overwrites a user's files)
   uninstall [--destdir D] [--prefix P]
                        remove what install put in place
-  demo [--without-hook]
+  demo [--without-hook] [--pppd 2.4.9|2.5.2]
                        play the whole story in the test guest (root; installs what it needs)
   deb                  build the Debian package into target/debian/
 ";
