@@ -102,7 +102,7 @@ pub extern "C" fn plugin_init() {
         // SAFETY: we are inside pppd (it called plugin_init).
         let host = unsafe { PppdHost::new() };
         *PLUGIN.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some(Plugin::new(host, SysNetwork));
+            Some(Plugin::new(host, SysNetwork::default()));
         let banner = host::c_string(&format!(
             "rs-pppoe {} PPPoE plugin for pppd {PPPD_VERSION}",
             env!("CARGO_PKG_VERSION")

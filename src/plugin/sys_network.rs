@@ -11,8 +11,38 @@ use crate::sys::{IfName, InterfaceError, PacketSocket, PppoxSocket, ethernet_lin
 use crate::wire::MacAddr;
 
 /// The kernel's sockets.
+///
+/// The discovery socket is kept open from one discovery to the next PADT and
+/// reused: releasing an AF_PACKET socket makes the kernel wait for an RCU
+/// grace period (8–18 ms measured here), which would otherwise sit between
+/// the PADS and LCP on every connect.
 #[derive(Debug, Default)]
-pub struct SysNetwork;
+pub struct SysNetwork {
+    discovery: Option<PacketSocket>,
+}
+
+impl SysNetwork {
+    /// The discovery socket for `ifname`, reused while it still matches the
+    /// interface (same name, same MAC: the kernel filter is built on it).
+    fn discovery_socket(&mut self, ifname: &str) -> Result<&PacketSocket, InterfaceError> {
+        let link = ethernet_link(ifname)?;
+        let reusable = self.discovery.as_ref().is_some_and(|sock| {
+            sock.ifname().as_str() == ifname
+                && sock.ifindex() == link.ifindex
+                && sock.mac() == link.mac
+        });
+        if !reusable {
+            self.discovery = None;
+            self.discovery = Some(PacketSocket::discovery(ifname)?);
+        }
+        // Both branches leave a socket in place.
+        self.discovery
+            .as_ref()
+            .ok_or(InterfaceError::NoSuchInterface {
+                name: ifname.to_owned(),
+            })
+    }
+}
 
 /// An AF_PPPOX socket.
 #[derive(Debug)]
@@ -56,10 +86,16 @@ impl Network for SysNetwork {
         config: Config,
         hooks: &mut dyn Hooks,
     ) -> Result<Outcome, DiscoveryError> {
-        let socket = PacketSocket::discovery(ifname).map_err(DiscoveryError::Interface)?;
+        let socket = self
+            .discovery_socket(ifname)
+            .map_err(DiscoveryError::Interface)?;
+        // Frames that queued up since the last use (the AC's PADT, late
+        // offers) belong to an earlier exchange.
+        let mut stale = [0u8; 1536];
+        while let Ok(Some(_)) = socket.try_recv(&mut stale) {}
         let mut client =
             Client::new(config, std::time::Instant::now()).map_err(DiscoveryError::Config)?;
-        driver::run_with_hooks(&socket, &mut client, &mut ForwardHooks(hooks)).map_err(
+        driver::run_with_hooks(socket, &mut client, &mut ForwardHooks(hooks)).map_err(
             |e| match e {
                 DriverError::Cancelled => DiscoveryError::Cancelled,
                 DriverError::Io { what, source } => {
@@ -73,7 +109,7 @@ impl Network for SysNetwork {
     }
 
     fn send_discovery_frame(&mut self, ifname: &str, frame: &[u8]) -> io::Result<()> {
-        let socket = PacketSocket::discovery(ifname).map_err(io::Error::other)?;
+        let socket = self.discovery_socket(ifname).map_err(io::Error::other)?;
         socket.send(frame)
     }
 }
