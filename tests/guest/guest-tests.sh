@@ -1,0 +1,82 @@
+#!/bin/bash
+# Full pppd sessions in QEMU guests: the entry point for the test command.
+#
+#   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH] [--reference]
+#
+#   --plugin-2.4.9 PATH   plugin built against pppd 2.4.9 headers
+#                         (cargo build --release: target/release/librs_pppoe.so)
+#   --plugin-2.5.2 PATH   plugin built against pppd 2.5.2 headers
+#                         (target/pppd-2.5.2/release/librs_pppoe.so)
+#   --reference           also run the distributions' rp-pppoe.so on both
+#                         versions (proves the harness itself)
+#
+# One guest boot per (pppd version, plugin); each runs every check of
+# scenarios/pppoe-session.sh. Ends with one line `guest: N passed, N failed`
+# and exits non-zero when anything failed (a guest that dies or hits the
+# watchdog counts as one failure).
+set -uo pipefail
+
+GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+runs=()
+add_run() { runs+=("$1|$2|${3:-}"); }
+
+reference=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --plugin-2.4.9|--plugin-2.5.2)
+            version=${1#--plugin-}
+            path=${2:?$1 needs a path}
+            [ -f "$path" ] || { echo "guest-tests.sh: $path does not exist" >&2; exit 2; }
+            path=$(cd "$(dirname "$path")" && pwd)/$(basename "$path")
+            add_run "$version" "$path"
+            shift 2 ;;
+        --reference) reference=1; shift ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "guest-tests.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+if [ "$reference" = 1 ]; then
+    add_run 2.4.9 rp-pppoe.so "ppp-project/ppp#465: the 2.4.9 plugin never sends PADT"
+    add_run 2.5.2 rp-pppoe.so
+fi
+[ "${#runs[@]}" -gt 0 ] || { sed -n '2,17p' "$0" >&2; exit 2; }
+
+# Build the cache once up front, so its progress is not mixed into a run.
+prepare_args=(--pppd 2.4.9)
+for run in "${runs[@]}"; do
+    [ "${run%%|*}" = 2.5.2 ] && prepare_args=(--all)
+done
+"$GUEST_DIR/prepare.sh" "${prepare_args[@]}" >/dev/null || { echo "guest: 0 passed, 1 failed"; exit 1; }
+
+total_passed=0
+total_failed=0
+log=$(mktemp /tmp/rs-pppoe-guest-tests.XXXXXX)
+trap 'rm -f "$log"' EXIT
+for run in "${runs[@]}"; do
+    IFS='|' read -r version plugin todo_padt <<<"$run"
+    args=("$plugin")
+    [ -z "$todo_padt" ] || args+=(--todo-padt "$todo_padt")
+    echo "# === pppd $version, plugin $plugin"
+    start=$(date +%s%N)
+    # Per-run totals become comments: the last `guest:` line is the total.
+    "$GUEST_DIR/run.sh" --pppd "$version" pppoe-session.sh "${args[@]}" 2>&1 | tee "$log" |
+        sed -u -E 's/^(guest: [0-9]+ passed, [0-9]+ failed)$/# run total: \1/'
+    status=${PIPESTATUS[0]}
+    echo "# === pppd $version, plugin $plugin: exit status $status, $((($(date +%s%N) - start) / 1000000)) ms"
+    summary=$(grep -E '^guest: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+    if [ -n "$summary" ]; then
+        read -r passed failed < <(echo "$summary" | awk '{print $2, $4}')
+        total_passed=$((total_passed + passed))
+        total_failed=$((total_failed + failed))
+        if [ "$failed" = 0 ] && [ "$status" != 0 ]; then
+            echo "not ok - pppd $version $plugin: guest run exited with status $status"
+            total_failed=$((total_failed + 1))
+        fi
+    else
+        echo "not ok - pppd $version $plugin: guest run completed (status $status)"
+        total_failed=$((total_failed + 1))
+    fi
+done
+
+echo "guest: $total_passed passed, $total_failed failed"
+[ "$total_failed" = 0 ]
