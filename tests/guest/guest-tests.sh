@@ -11,7 +11,8 @@
 #                         versions (proves the harness itself)
 #
 # One guest boot per (pppd version, plugin); each runs every check of
-# scenarios/pppoe-session.sh. Ends with one line `guest: N passed, N failed`
+# scenarios/pppoe-session.sh. A built plugin (an absolute path) also gets a
+# second boot running scenarios/plugin-extras.sh. Ends with one line `guest: N passed, N failed`
 # and exits non-zero when anything failed (a guest that dies or hits the
 # watchdog counts as one failure).
 set -uo pipefail
@@ -59,23 +60,34 @@ for run in "${runs[@]}"; do
     echo "# === pppd $version, plugin $plugin"
     start=$(date +%s%N)
     # Per-run totals become comments: the last `guest:` line is the total.
-    "$GUEST_DIR/run.sh" --pppd "$version" pppoe-session.sh "${args[@]}" 2>&1 | tee "$log" |
-        sed -u -E 's/^(guest: [0-9]+ passed, [0-9]+ failed)$/# run total: \1/'
-    status=${PIPESTATUS[0]}
-    echo "# === pppd $version, plugin $plugin: exit status $status, $((($(date +%s%N) - start) / 1000000)) ms"
-    summary=$(grep -E '^guest: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
-    if [ -n "$summary" ]; then
-        read -r passed failed < <(echo "$summary" | awk '{print $2, $4}')
-        total_passed=$((total_passed + passed))
-        total_failed=$((total_failed + failed))
-        if [ "$failed" = 0 ] && [ "$status" != 0 ]; then
-            echo "not ok - pppd $version $plugin: guest run exited with status $status"
+    scenarios=(pppoe-session.sh)
+    # Our own plugin also gets the checks the reference would fail by
+    # design (range-checked options, stale-session PADT, pppoe-sess side).
+    case $plugin in /*) scenarios+=(plugin-extras.sh) ;; esac
+    for scenario in "${scenarios[@]}"; do
+        scenario_args=("${args[@]}")
+        [ "$scenario" = pppoe-session.sh ] || scenario_args=("$plugin")
+        echo "# === pppd $version, plugin $plugin, $scenario"
+        start=$(date +%s%N)
+        # Per-run totals become comments: the last `guest:` line is the total.
+        "$GUEST_DIR/run.sh" --pppd "$version" "$scenario" "${scenario_args[@]}" 2>&1 | tee "$log" |
+            sed -u -E 's/^(guest: [0-9]+ passed, [0-9]+ failed)$/# run total: \1/'
+        status=${PIPESTATUS[0]}
+        echo "# === pppd $version, plugin $plugin, $scenario: exit status $status, $((($(date +%s%N) - start) / 1000000)) ms"
+        summary=$(grep -E '^guest: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+        if [ -n "$summary" ]; then
+            read -r passed failed < <(echo "$summary" | awk '{print $2, $4}')
+            total_passed=$((total_passed + passed))
+            total_failed=$((total_failed + failed))
+            if [ "$failed" = 0 ] && [ "$status" != 0 ]; then
+                echo "not ok - pppd $version $plugin $scenario: guest run exited with status $status"
+                total_failed=$((total_failed + 1))
+            fi
+        else
+            echo "not ok - pppd $version $plugin $scenario: guest run completed (status $status)"
             total_failed=$((total_failed + 1))
         fi
-    else
-        echo "not ok - pppd $version $plugin: guest run completed (status $status)"
-        total_failed=$((total_failed + 1))
-    fi
+    done
 done
 
 echo "guest: $total_passed passed, $total_failed failed"
