@@ -10,7 +10,7 @@
 
 use std::{path::PathBuf, process::Command};
 
-use crate::util::{cargo, exec, root};
+use crate::util::{Tally, cargo, exec, exec_counting, root};
 
 /// Where the trixie root's pppd 2.5.2 headers land (tests/guest/prepare.sh).
 pub fn trixie_include_dir() -> PathBuf {
@@ -44,6 +44,7 @@ pub fn build_plugin(version: &str, include_dir: Option<PathBuf>) -> Result<PathB
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let no_guest = args.iter().any(|a| a == "--no-guest");
+    let mut tally = Tally::default();
     let mut failures = Vec::new();
     let mut step = |name: &str, result: Result<(), String>| match result {
         Ok(()) => eprintln!("xtask test: {name}: ok"),
@@ -65,7 +66,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "warnings",
         ])),
     );
-    step("cargo test", exec(cargo().args(["test", "--workspace"])));
+    step(
+        "cargo test",
+        exec_counting(cargo().args(["test", "--workspace"]), &mut tally),
+    );
 
     if !no_guest {
         let prepared = exec(Command::new("bash").args(["tests/guest/prepare.sh", "--all"]));
@@ -78,7 +82,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 Ok((old, new)) => {
                     step(
                         "guest sessions",
-                        exec(
+                        exec_counting(
                             Command::new("bash")
                                 .arg("tests/guest/guest-tests.sh")
                                 .arg("--plugin-2.4.9")
@@ -86,23 +90,39 @@ pub fn run(args: &[String]) -> Result<(), String> {
                                 .arg("--plugin-2.5.2")
                                 .arg(&new)
                                 .arg("--reference"),
+                            &mut tally,
                         ),
                     );
                 }
                 Err(e) => step("plugin builds", Err(e)),
             }
-            step("demo", crate::demo::run(&[]));
-            step(
-                "demo --without-hook",
-                crate::demo::run(&["--without-hook".to_string()]),
-            );
+            // Each demo run is one end-to-end check.
+            for (name, args) in [
+                ("demo", Vec::new()),
+                ("demo --without-hook", vec!["--without-hook".to_string()]),
+            ] {
+                let result = crate::demo::run(&args);
+                match result {
+                    Ok(()) => tally.passed += 1,
+                    Err(_) => tally.failed += 1,
+                }
+                step(name, result);
+            }
         }
     }
 
-    if failures.is_empty() {
+    // fmt, clippy or a build failing is a failure the counts would miss.
+    let failed = tally.failed.max(u64::from(!failures.is_empty()));
+    let verdict = if failures.is_empty() {
         eprintln!("xtask test: all steps passed");
         Ok(())
     } else {
         Err(format!("failed steps: {}", failures.join(", ")))
+    };
+    if let Err(e) = &verdict {
+        eprintln!("xtask test: {e}");
     }
+    // The closing line CI reads.
+    println!("tests: {} passed, {failed} failed", tally.passed);
+    verdict.map_err(|_| "some steps failed (see above)".to_string())
 }

@@ -73,3 +73,90 @@ pub fn flag_value(args: &[String], name: &str) -> Result<Option<String>, String>
             .ok_or_else(|| format!("{name} needs a value")),
     }
 }
+
+/// Tests counted across the steps of `cargo xtask test`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub passed: u64,
+    pub failed: u64,
+}
+
+impl Tally {
+    /// Adds the counts a summary line reports: cargo's
+    /// `test result: ok. 96 passed; 0 failed; …` or the guest harness's
+    /// `guest: 96 passed, 0 failed`.
+    pub fn add_summary_line(&mut self, line: &str) -> bool {
+        let counts = if let Some(rest) = line.strip_prefix("test result: ") {
+            rest.split_once(". ").map(|(_, counts)| counts)
+        } else {
+            line.strip_prefix("guest: ")
+        };
+        let Some(counts) = counts else { return false };
+        let mut parts = counts.split([';', ',']).map(str::trim);
+        let number = |part: Option<&str>, word: &str| {
+            part.and_then(|p| p.strip_suffix(word))
+                .and_then(|n| n.trim().parse::<u64>().ok())
+        };
+        match (
+            number(parts.next(), "passed"),
+            number(parts.next(), "failed"),
+        ) {
+            (Some(passed), Some(failed)) => {
+                self.passed += passed;
+                self.failed += failed;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// [`exec`], echoing the command's stdout line by line and adding every
+/// test summary line in it to `tally`.
+pub fn exec_counting(cmd: &mut Command, tally: &mut Tally) -> Result<(), String> {
+    use std::io::{BufRead, BufReader, Write};
+    cmd.current_dir(root()).stdout(std::process::Stdio::piped());
+    eprintln!("+ {}", describe(cmd));
+    let mut child = cmd.spawn().map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    if let Some(stdout) = child.stdout.take() {
+        let mut out = std::io::stdout().lock();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            tally.add_summary_line(&line);
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", describe(cmd)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tally;
+
+    #[test]
+    fn summary_lines_of_cargo_and_the_guest_are_counted() {
+        let mut tally = Tally::default();
+        assert!(tally.add_summary_line(
+            "test result: ok. 96 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.09s"
+        ));
+        assert!(tally.add_summary_line(
+            "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out"
+        ));
+        assert!(tally.add_summary_line("guest: 54 passed, 1 failed"));
+        assert!(!tally.add_summary_line("guest: up after 3.53s, kernel 6.1.0-56-amd64"));
+        assert!(!tally.add_summary_line("# run total: guest: 14 passed, 0 failed"));
+        assert_eq!(
+            tally,
+            Tally {
+                passed: 153,
+                failed: 3
+            }
+        );
+    }
+}
