@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Wall time of one up + down: rs-pppoe-rule (static release build) against the
+# Wall time of one up + down: rs-pppoe-rule (the static release build that
+# `cargo xtask install` installs) against the
 # article's shell hook (two `ip` commands each way), interleaved in one run
 # inside a fresh network namespace with a tun `ppp0`.
 #
@@ -10,10 +11,10 @@ set -euo pipefail
 
 rounds=${1:-200}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-target_dir=${CARGO_TARGET_DIR:-$repo/target}
-# The release build as installed (hooks/install.sh): static-pie, so every
-# start skips the dynamic loader.
-cargo rustc --quiet --release -p rs-pppoe-rule --bin rs-pppoe-rule \
+# Built exactly as `cargo xtask install` builds what it installs: static-pie,
+# so every start skips the dynamic loader (xtask/src/install.rs, build_hook).
+target_dir=${CARGO_TARGET_DIR:-$repo/target}/static-hook
+CARGO_TARGET_DIR=$target_dir cargo rustc --quiet --release -p rs-pppoe-rule --bin rs-pppoe-rule \
   --manifest-path "$repo/Cargo.toml" -- -C target-feature=+crt-static
 bin=$target_dir/release/rs-pppoe-rule
 

@@ -274,6 +274,16 @@ fn session(max_payload: Option<u16>) -> Session {
     }
 }
 
+/// A plugin before pppd has called check_options (option-parsing stage).
+fn unchecked_plugin(scratch: &Scratch) -> Plugin<FakeHost, FakeNet> {
+    Plugin::with_paths(
+        FakeHost::default(),
+        FakeNet::default(),
+        scratch.runs(),
+        scratch.proc(),
+    )
+}
+
 fn plugin(scratch: &Scratch, net: FakeNet) -> Plugin<FakeHost, FakeNet> {
     let mut plugin = Plugin::with_paths(FakeHost::default(), net, scratch.runs(), scratch.proc());
     scratch.fake_process(plugin.host().pid, "pppd");
@@ -291,12 +301,7 @@ fn established(net: &mut FakeNet, max_payload: Option<u16>) {
 #[test]
 fn interface_words_bare_and_with_nic_prefix() {
     let scratch = Scratch::new("words");
-    let mut plugin = Plugin::with_paths(
-        FakeHost::default(),
-        FakeNet::default(),
-        scratch.runs(),
-        scratch.proc(),
-    );
+    let mut plugin = unchecked_plugin(&scratch);
     assert_eq!(
         plugin.classify_device_word(b"eth0"),
         DeviceWord::Interface("eth0".into())
@@ -332,12 +337,7 @@ fn interface_words_bare_and_with_nic_prefix() {
 #[test]
 fn nic_words_that_cannot_work_are_option_errors_saying_why() {
     let scratch = Scratch::new("nic-errors");
-    let mut plugin = Plugin::with_paths(
-        FakeHost::default(),
-        FakeNet::default(),
-        scratch.runs(),
-        scratch.proc(),
-    );
+    let mut plugin = unchecked_plugin(&scratch);
     for (word, needle) in [
         (&b"nic-sixteen-bytes-xx"[..], "name is too long (16 bytes"),
         (b"averyveryverylongname0", "name is too long (22 bytes"),
@@ -358,12 +358,7 @@ fn nic_words_that_cannot_work_are_option_errors_saying_why() {
 #[test]
 fn taking_an_interface_word_selects_it_and_later_words_override() {
     let scratch = Scratch::new("take");
-    let mut plugin = Plugin::with_paths(
-        FakeHost::default(),
-        FakeNet::default(),
-        scratch.runs(),
-        scratch.proc(),
-    );
+    let mut plugin = unchecked_plugin(&scratch);
     assert_eq!(
         plugin.device_word(b"eth0", true),
         (true, Some("eth0".into()))
@@ -378,12 +373,7 @@ fn taking_an_interface_word_selects_it_and_later_words_override() {
 #[test]
 fn bad_option_values_are_reported_as_option_errors() {
     let scratch = Scratch::new("bad-options");
-    let mut plugin = Plugin::with_paths(
-        FakeHost::default(),
-        FakeNet::default(),
-        scratch.runs(),
-        scratch.proc(),
-    );
+    let mut plugin = unchecked_plugin(&scratch);
     let raw = RawOptions {
         padi_attempts: 0,
         ..RawOptions::defaults()

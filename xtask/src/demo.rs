@@ -75,7 +75,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let include_dir = (pppd == "2.5.2").then(crate::test::trixie_include_dir);
     let plugin = crate::test::build_plugin(&pppd, include_dir)?;
     exec(cargo().args(crate::install::BUILD_ARGS))?;
-    let hook = crate::install::release_dir().join("rs-pppoe-rule");
+    let hook = crate::install::build_hook()?;
     if !hook.is_file() {
         return Err(format!("{} was not built", hook.display()));
     }
