@@ -56,6 +56,11 @@ if ipup_at_least 1; then
     check "$(name "MACREMOTE=$MACREMOTE is the server MAC in upper case")" \
         test "$MACREMOTE" = "$(upper "$RSG_SERVER_MAC")"
     check "$(name "DEVICE=$DEVICE is the Ethernet interface")" test "$DEVICE" = "$RSG_CLIENT_IF"
+    # What a user reads in pppd's log (both plugins log these lines).
+    check "$(name "pppd's log says 'PPP session is $SESSION'")" \
+        grep -q "PPP session is $SESSION\$" "$RSG_DIR/client.log"
+    check "$(name "pppd's log says 'Connected to $MACREMOTE via interface $RSG_CLIENT_IF'")" \
+        grep -qi "Connected to $MACREMOTE via interface $RSG_CLIENT_IF" "$RSG_DIR/client.log"
     # pppd 2.5.1+'s plugin exports ACNAME; on 2.4.9 it is optional, but
     # when a plugin sets it, it must be right.
     if [ "$(pppd_version)" != 2.4.9 ] || [ "$ACNAME_SET" = yes ]; then
