@@ -50,6 +50,14 @@ fn padi_from_pppoe_discovery() {
 }
 
 #[test]
+fn our_padi_is_byte_for_byte_the_one_pppoe_discovery_sent() {
+    // Same interface MAC and Host-Uniq as the capture (`-W 72737070`).
+    let now = Instant::now();
+    let mut client = Client::new(Config::new(CLIENT, b"rspp".to_vec()), now).unwrap();
+    assert_eq!(client.poll_transmit(now), Some(vector("padi")));
+}
+
+#[test]
 fn padi_padded_by_a_nic_parses_the_same() {
     let raw = vector("padi");
     let mut padded = raw.clone();
