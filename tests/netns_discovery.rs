@@ -291,3 +291,74 @@ fn bad_command_lines_exit_2_before_touching_the_network() {
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).starts_with("Usage: rs-pppoe-discovery -I"));
 }
+
+#[test]
+fn forged_offers_are_refused_with_reasons_and_leak_nothing_into_the_padr() {
+    let Some(mut lab) = lab::lab("forged") else {
+        return;
+    };
+    let evil_mac = "02:00:00:00:0e:01";
+    lab.add_ac_interface("mv-evil", evil_mac);
+    let forger = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/netns_discovery/forge_pado.py"
+    );
+    let mut flood = lab.spawn_in_ac(&["python3", forger, "mv-evil", CL_MAC, "72737070", "8"]);
+
+    // Only forgeries answer the first PADI; the real AC starts during that
+    // first 1 s wait and answers the second one.
+    let dump = lab.path("forged-dump.txt");
+    let dump_arg = dump.to_str().expect("utf-8 path");
+    let (client, start) = lab.spawn_discovery(&[
+        "-I",
+        CL_IF,
+        "-W",
+        "72737070",
+        "-C",
+        "rsp-test-ac",
+        "-t",
+        "1",
+        "-a",
+        "3",
+        "--session",
+        "-D",
+        dump_arg,
+    ]);
+    lab.start_server(AC_IF, &["-C", "rsp-test-ac", "-S", "internet"]);
+    let run = finish(client, start);
+    let _ = flood.kill();
+    let _ = flood.wait();
+
+    assert_eq!(run.status, 0, "{run:?}");
+    let ac = run.stdout.trim_end().split_once(':').map(|(_, mac)| mac);
+    assert_eq!(ac, Some(AC_MAC), "{run:?}");
+    for reason in [
+        "PADO: Generic-Error: forged error",
+        "AC-Name 'evil-ac' is not the requested one",
+        "Host-Uniq missing or not ours",
+    ] {
+        let line = format!("ignoring frame from {evil_mac}: {reason}");
+        assert!(run.stderr.contains(&line), "{reason}: {run:?}");
+    }
+    // The PADR went to the real AC and echoes none of the forged tags.
+    let text = std::fs::read_to_string(&dump).expect("dump file");
+    let padr = text
+        .split(" SENT ")
+        .find(|record| record.starts_with("PPPoE Discovery (8863) PADR"))
+        .expect("a PADR in the dump");
+    let padr = padr.split(" RCVD ").next().unwrap_or(padr);
+    assert!(padr.contains(&format!("dst {AC_MAC}")), "{padr}");
+    let bytes: String = padr
+        .lines()
+        .filter(|line| line.starts_with("  "))
+        .flat_map(|line| line.split_whitespace())
+        .collect();
+    assert!(
+        bytes.contains("72737070"),
+        "our Host-Uniq is in the PADR: {padr}"
+    );
+    assert!(
+        !bytes.contains("6576696c"),
+        "a forged tag (\"evil…\") was echoed: {padr}"
+    );
+}

@@ -198,6 +198,26 @@ impl Lab {
         (child, start)
     }
 
+    /// Starts any command in the AC namespace and returns once it has
+    /// printed its first line (its "ready"); the caller kills it.
+    pub fn spawn_in_ac(&self, command: &[&str]) -> Child {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &self.ac_ns])
+            .args(command)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn in the AC namespace");
+        let mut ready = String::new();
+        let stdout = child.stdout.take().expect("piped stdout");
+        BufReader::new(stdout)
+            .read_line(&mut ready)
+            .expect("first line");
+        assert!(!ready.is_empty(), "{command:?} exited before it was ready");
+        child
+    }
+
     /// Runs any command in the client namespace.
     pub fn in_client(&self, command: &[&str]) -> Run {
         run_in(&self.cl_ns, command)
