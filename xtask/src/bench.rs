@@ -1,35 +1,224 @@
-//! `cargo xtask bench`: each benchmark script prints its own table; this
-//! runs them one after another (never in parallel: they share two cores).
+//! `cargo xtask bench`: runs each benchmark script (one after another, never
+//! in parallel: they share two cores), lets it print its own detailed table,
+//! then prints one side-by-side summary of ours against the reference tools.
 
 use std::process::Command;
 
-use crate::util::exec;
+use crate::util::exec_lines;
+
+/// One row of the summary: what was measured, ours, the reference's, and
+/// ours/reference.
+#[derive(Debug, PartialEq)]
+struct Row {
+    what: String,
+    ours: String,
+    reference: String,
+    ratio: String,
+}
 
 pub fn run(_args: &[String]) -> Result<(), String> {
     let mut failed = Vec::new();
-    for (name, script) in [
+    let mut rows = Vec::new();
+    for (name, script, parse) in [
         (
             "discovery: rs-pppoe-discovery --session vs pppoe -d",
             "tests/bench/discovery.sh",
+            discovery_rows as fn(&[String]) -> Vec<Row>,
         ),
         (
             "hook: rs-pppoe-rule vs the article's shell hook",
             "hooks/bench/hook-vs-shell.sh",
+            hook_rows,
         ),
         (
             "session: rs-pppoe.so vs rp-pppoe.so in the guest",
             "tests/guest/bench-session.sh",
+            session_rows,
         ),
     ] {
         eprintln!("\n== {name} ==");
-        if let Err(e) = exec(Command::new("bash").arg(script)) {
+        let (lines, result) = exec_lines(Command::new("bash").arg(script));
+        rows.extend(parse(&lines));
+        if let Err(e) = result {
             eprintln!("{e}");
             failed.push(name);
         }
     }
+    println!("\n{}", summary(&rows));
     if failed.is_empty() {
         Ok(())
     } else {
         Err(format!("failed: {}", failed.join("; ")))
+    }
+}
+
+fn summary(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<46} {:>12} {:>12} {:>9}\n",
+        "side by side (medians)", "rs-pppoe", "reference", "ours/ref"
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "{:<46} {:>12} {:>12} {:>9}\n",
+            row.what, row.ours, row.reference, row.ratio
+        ));
+    }
+    out
+}
+
+fn ratio(ours: f64, reference: f64) -> String {
+    if reference > 0.0 {
+        format!("{:.2}", ours / reference)
+    } else {
+        "-".into()
+    }
+}
+
+fn number(text: &str) -> Option<f64> {
+    text.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == ',')
+        .parse()
+        .ok()
+}
+
+/// `rs-pppoe-discovery --session   2.67ms ...` / `pppoe -d (rp-pppoe 3.15)  31.45ms ...`
+fn discovery_rows(lines: &[String]) -> Vec<Row> {
+    let median = |prefix: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next().and_then(number))
+    };
+    match (
+        median("rs-pppoe-discovery --session"),
+        median("pppoe -d (rp-pppoe 3.15)"),
+    ) {
+        (Some(ours), Some(reference)) => vec![Row {
+            what: "discovery, whole process (vs pppoe -d)".into(),
+            ours: format!("{ours:.2} ms"),
+            reference: format!("{reference:.2} ms"),
+            ratio: ratio(ours, reference),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// `hook-vs-shell: … rs-pppoe-rule 2.446 ms, shell hook (2x ip each way) 7.271 ms, ratio …`
+fn hook_rows(lines: &[String]) -> Vec<Row> {
+    let Some(line) = lines.iter().find(|l| l.starts_with("hook-vs-shell:")) else {
+        return Vec::new();
+    };
+    let after = |marker: &str| {
+        line.split_once(marker)
+            .and_then(|(_, rest)| rest.split_whitespace().next().and_then(number))
+    };
+    match (after("rs-pppoe-rule "), after("each way) ")) {
+        (Some(ours), Some(reference)) => vec![Row {
+            what: "hook up + down (vs the article's shell hook)".into(),
+            ours: format!("{ours:.2} ms"),
+            reference: format!("{reference:.2} ms"),
+            ratio: ratio(ours, reference),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// Per pppd version: a `pppd X, medians …` heading, then the candidate row
+/// and the `rp-pppoe.so` row (session_up_ms, discovery_ms, pppd_vmhwm_kb).
+fn session_rows(lines: &[String]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut version = None;
+    let mut ours: Option<Vec<f64>> = None;
+    for line in lines {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if line.starts_with("pppd ") && line.contains("medians") {
+            version = fields.get(1).map(|v| v.trim_end_matches(',').to_string());
+            ours = None;
+            continue;
+        }
+        let Some(version) = &version else { continue };
+        // plugin runs failed session_up_ms discovery_ms pppd_vmhwm_kb
+        let values: Option<Vec<f64>> = (fields.len() == 6)
+            .then(|| fields[3..6].iter().map(|f| number(f)).collect())
+            .flatten();
+        let Some(values) = values else { continue };
+        if fields[0] == "rp-pppoe.so" {
+            if let Some(ours) = ours.take() {
+                for (i, (what, unit)) in [
+                    ("pppd start → ip-up", "ms"),
+                    ("discovery inside pppd", "ms"),
+                    ("pppd peak RSS", "kB"),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    rows.push(Row {
+                        what: format!("{what}, pppd {version} (vs rp-pppoe.so)"),
+                        ours: format!("{} {unit}", ours[i]),
+                        reference: format!("{} {unit}", values[i]),
+                        ratio: ratio(ours[i], values[i]),
+                    });
+                }
+            }
+        } else {
+            ours = Some(values);
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn every_benchmark_contributes_its_medians_to_the_summary() {
+        let discovery = lines(
+            "tool                                 median     mean      min      max\n\
+             rs-pppoe-discovery --session          2.67ms    2.78ms    2.30ms    3.40ms\n\
+             pppoe -d (rp-pppoe 3.15)             31.45ms   32.45ms   20.24ms   56.97ms\n",
+        );
+        let hook = lines(
+            "hook-vs-shell: rounds=200 up+down median: rs-pppoe-rule 2.446 ms, \
+             shell hook (2x ip each way) 7.271 ms, ratio 0.34 (target <= 0.50: met)",
+        );
+        let session = lines(
+            "pppd 2.4.9, medians over the rounds\n\
+             plugin                  runs  failed   session_up_ms  discovery_ms  pppd_vmhwm_kb\n\
+             librs_pppoe.so             5       0            1292           117           5368\n\
+             rp-pppoe.so                5       0            1353           174           5044\n\
+             ratio candidate/ref                             0.95          0.67           1.06\n",
+        );
+        let rows: Vec<Row> = [
+            discovery_rows(&discovery),
+            hook_rows(&hook),
+            session_rows(&session),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let table = summary(&rows);
+        assert!(
+            table.contains("discovery, whole process (vs pppoe -d)"),
+            "{table}"
+        );
+        assert_eq!(rows[0].ratio, "0.08");
+        assert_eq!(
+            (rows[1].ours.as_str(), rows[1].ratio.as_str()),
+            ("2.45 ms", "0.34")
+        );
+        assert_eq!(rows.len(), 5, "{table}");
+        assert_eq!(
+            rows[2].what,
+            "pppd start → ip-up, pppd 2.4.9 (vs rp-pppoe.so)"
+        );
+        assert_eq!(
+            (rows[2].ours.as_str(), rows[2].reference.as_str()),
+            ("1292 ms", "1353 ms")
+        );
+        assert_eq!(rows[4].ratio, "1.06");
     }
 }

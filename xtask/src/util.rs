@@ -111,28 +111,39 @@ impl Tally {
     }
 }
 
-/// [`exec`], echoing the command's stdout line by line and adding every
-/// test summary line in it to `tally`.
-pub fn exec_counting(cmd: &mut Command, tally: &mut Tally) -> Result<(), String> {
+/// [`exec`], echoing the command's stdout line by line as it comes and
+/// also returning those lines (even when the command fails).
+pub fn exec_lines(cmd: &mut Command) -> (Vec<String>, Result<(), String>) {
     use std::io::{BufRead, BufReader, Write};
     cmd.current_dir(root()).stdout(std::process::Stdio::piped());
     eprintln!("+ {}", describe(cmd));
-    let mut child = cmd.spawn().map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => return (Vec::new(), Err(format!("{}: {e}", describe(cmd)))),
+    };
+    let mut lines = Vec::new();
     if let Some(stdout) = child.stdout.take() {
         let mut out = std::io::stdout().lock();
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            tally.add_summary_line(&line);
             let _ = writeln!(out, "{line}");
+            lines.push(line);
         }
     }
-    let status = child
-        .wait()
-        .map_err(|e| format!("{}: {e}", describe(cmd)))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{}` failed ({status})", describe(cmd)))
+    let result = match child.wait() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("`{}` failed ({status})", describe(cmd))),
+        Err(e) => Err(format!("{}: {e}", describe(cmd))),
+    };
+    (lines, result)
+}
+
+/// [`exec_lines`], adding every test summary line to `tally`.
+pub fn exec_counting(cmd: &mut Command, tally: &mut Tally) -> Result<(), String> {
+    let (lines, result) = exec_lines(cmd);
+    for line in &lines {
+        tally.add_summary_line(line);
     }
+    result
 }
 
 #[cfg(test)]
