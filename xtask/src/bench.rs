@@ -54,12 +54,12 @@ pub fn run(_args: &[String]) -> Result<(), String> {
 
 fn summary(rows: &[Row]) -> String {
     let mut out = format!(
-        "{:<46} {:>12} {:>12} {:>9}\n",
+        "{:<52} {:>12} {:>12} {:>9}\n",
         "side by side (medians)", "rs-pppoe", "reference", "ours/ref"
     );
     for row in rows {
         out.push_str(&format!(
-            "{:<46} {:>12} {:>12} {:>9}\n",
+            "{:<52} {:>12} {:>12} {:>9}\n",
             row.what, row.ours, row.reference, row.ratio
         ));
     }
