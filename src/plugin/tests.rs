@@ -293,6 +293,21 @@ fn plugin(scratch: &Scratch, net: FakeNet) -> Plugin<FakeHost, FakeNet> {
     plugin
 }
 
+/// A record of session 7 on eth0, left by pppd `pid`.
+fn session_record(pid: u32, host_uniq: Vec<u8>) -> SessionRecord {
+    SessionRecord {
+        pid,
+        comm: "pppd".into(),
+        interface: "eth0".into(),
+        session_id: 7,
+        ac_mac: AC_MAC,
+        our_mac: OUR_MAC,
+        host_uniq,
+        cookie: None,
+        relay_id: None,
+    }
+}
+
 fn established(net: &mut FakeNet, max_payload: Option<u16>) {
     net.outcomes
         .push_back(Ok(Outcome::Established(session(max_payload))));
@@ -712,17 +727,7 @@ fn a_session_of_another_running_pppd_is_left_alone() {
     established(&mut net, None);
     let mut plugin = plugin(&scratch, net);
     scratch.fake_process(31337, "pppd");
-    let theirs = SessionRecord {
-        pid: 31337,
-        comm: "pppd".into(),
-        interface: "eth0".into(),
-        session_id: 7,
-        ac_mac: AC_MAC,
-        our_mac: OUR_MAC,
-        host_uniq: vec![1],
-        cookie: None,
-        relay_id: None,
-    };
+    let theirs = session_record(31337, vec![1]);
     SessionStore::new(scratch.runs()).save(&theirs).unwrap();
 
     plugin.connect().unwrap();
@@ -812,17 +817,7 @@ fn with_pppd_debug_every_discovery_frame_is_logged() {
 fn pppoe_sess_mode_leaves_session_records_alone() {
     let scratch = Scratch::new("sess-record");
     let mut plugin = plugin(&scratch, FakeNet::default());
-    let stale = SessionRecord {
-        pid: 999_999,
-        comm: "pppd".into(),
-        interface: "eth0".into(),
-        session_id: 7,
-        ac_mac: AC_MAC,
-        our_mac: OUR_MAC,
-        host_uniq: vec![1],
-        cookie: None,
-        relay_id: None,
-    };
+    let stale = session_record(999_999, vec![1]);
     SessionStore::new(scratch.runs()).save(&stale).unwrap();
     let raw = RawOptions {
         existing_session: Some(b"4711:02:ac:00:00:00:0f".to_vec()),
