@@ -4,7 +4,11 @@
 //! Runs the real xtask binary (it builds the release artifacts once; later
 //! runs reuse `target/release`). Needs dpkg-deb and pppd's headers.
 
+mod common;
+
 use std::{collections::BTreeMap, path::PathBuf, process::Command};
+
+use common::pppd_version;
 
 fn run(program: &str, args: &[&str]) -> String {
     let out = Command::new(program).args(args).output().unwrap();
@@ -15,22 +19,6 @@ fn run(program: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn pppd_version() -> String {
-    let out = Command::new("pppd")
-        .arg("--version")
-        .output()
-        .expect("pppd is installed");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text.split_whitespace()
-        .nth(2)
-        .expect("pppd --version prints a version")
-        .to_string()
 }
 
 /// `version = "..."` of the root package, which names the .deb.

@@ -5,6 +5,8 @@
 //! Runs the real xtask binary, which builds the release artifacts (once;
 //! later runs reuse `target/release`). Needs pppd's headers (ppp-dev).
 
+mod common;
+
 use std::{
     collections::BTreeMap,
     fs,
@@ -85,20 +87,7 @@ fn plugin_dir() -> String {
             return dir.trim_start_matches('/').to_string();
         }
     }
-    let out = Command::new("pppd")
-        .arg("--version")
-        .output()
-        .expect("pppd is installed");
-    // "pppd version 2.4.9" (printed on stderr by 2.4.9)
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let version = text
-        .split_whitespace()
-        .nth(2)
-        .expect("pppd --version prints a version");
+    let version = common::pppd_version();
     format!("usr/lib/pppd/{version}")
 }
 
