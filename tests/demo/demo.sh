@@ -64,17 +64,8 @@ verdict_fail() {
     exit 1
 }
 
-exec {SLEEP_FD}<> <(:)
-nap() { read -r -t "${1:-0.1}" -u "$SLEEP_FD" _ || true; }
-# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
-wait_for() {
-    local deadline=$((EPOCHSECONDS + $1))
-    shift
-    until "$@"; do
-        [ "$EPOCHSECONDS" -lt "$deadline" ] || return 1
-        nap 0.1
-    done
-}
+# shellcheck source=../guest/scenarios/poll.sh
+. "$REPO_DIR/tests/guest/scenarios/poll.sh"
 
 dump_logs() {
     local f

@@ -63,23 +63,9 @@ summary() {
     [ "$RSG_FAILED" = 0 ]
 }
 
-# Polling must not fork: under TCG every exec costs 100-200 ms of CPU that
-# the pppd being measured would otherwise get. `read -t` on a pipe
-# nobody writes to is a sleep without a process.
 mkdir -p "$RSG_DIR"
-mkfifo "$RSG_DIR/.nap"
-exec {RSG_SLEEP_FD}<>"$RSG_DIR/.nap"
-nap() { read -r -t "${1:-0.1}" -u "$RSG_SLEEP_FD" _ || true; }
-
-# wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds.
-wait_for() {
-    local deadline=$((EPOCHSECONDS + $1))
-    shift
-    until "$@"; do
-        [ "$EPOCHSECONDS" -lt "$deadline" ] || return 1
-        nap 0.1
-    done
-}
+# shellcheck source=poll.sh
+. "$(dirname "${BASH_SOURCE[0]}")/poll.sh"
 
 pppd_version() { pppd --version 2>&1 | awk '{print $3; exit}'; }
 
