@@ -18,17 +18,16 @@
 //! reports to syslog/stderr.
 #![forbid(unsafe_code)]
 
-mod cli;
-mod config;
 mod log;
 mod netlink;
-mod plan;
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::net::Ipv4Addr;
 use std::process::ExitCode;
 use std::time::Duration;
+
+use rs_pppoe_rule::{cli, config, plan};
 
 use cli::{Command, Invocation, PppEnv};
 use config::Config;

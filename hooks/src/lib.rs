@@ -1,0 +1,8 @@
+//! The pure parts of `rs-pppoe-rule` — command line, configuration file and
+//! plan — as a library, so that the fuzz targets in `fuzz/` can drive the
+//! very parsers the hook runs. Not a stable API: the binary is the product.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod plan;
