@@ -532,6 +532,21 @@ fn unusable_configurations_are_refused_up_front() {
 }
 
 #[test]
+fn a_timeout_too_long_for_instant_is_a_very_long_wait_not_a_panic() {
+    // Found by the `discovery` fuzz target: the second wait overflowed
+    // `Instant` (fuzz/regressions/discovery/).
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.timeout = Duration::MAX;
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    assert_eq!(codes(&sent(&mut client, t.at(0))), [Code::Padi]);
+    let deadline = client.poll_at().unwrap();
+    assert!(deadline > t.at(0));
+    assert_eq!(codes(&sent(&mut client, deadline)), [Code::Padi]);
+    assert!(client.poll_at().unwrap() > deadline);
+}
+
+#[test]
 fn many_attempts_cap_each_wait() {
     let t = Timeline::new();
     let mut cfg = config();
