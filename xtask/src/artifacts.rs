@@ -10,7 +10,8 @@ use crate::util::{cargo, exec, root};
 /// other's). The hook is built separately: see [`build_hook`].
 pub const BUILD_ARGS: &[&str] = &["build", "--release", "-p", "rs-pppoe"];
 
-fn target_base() -> PathBuf {
+/// The target directory (`CARGO_TARGET_DIR`, else `target/`).
+pub fn target_base() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 
