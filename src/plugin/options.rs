@@ -76,7 +76,8 @@ pub const PADI_TIMEOUT_RULE: IntRule = IntRule {
 };
 
 /// `pppoe-padi-attempts` (default 3). Above 64 the doubling waits, capped
-/// at 300 s, already add up to more than five hours per discovery phase;
+/// at 300 s, already add up to about five hours per discovery phase at the
+/// default timeout;
 /// pppd's `persist` is the way to keep trying after that.
 pub const PADI_ATTEMPTS_RULE: IntRule = IntRule {
     option: "pppoe-padi-attempts",
