@@ -58,6 +58,14 @@ pub(super) fn padr<'a>(
     }
 }
 
+/// The PPPoE payload length of the PADR `config` would send to `offer`:
+/// our tags plus the offer's AC-Cookie and Relay-Session-Id, which an AC
+/// can make long enough that an offer fitting in its PADO yields a PADR
+/// that does not fit in a frame.
+pub(super) fn padr_payload_len(config: &Config, offer: &Offer) -> usize {
+    padr(config, &max_payload_value(config), offer).payload_len()
+}
+
 /// A PADT for `session_id` to `ac_mac`, as the reference plugin sends it:
 /// Host-Uniq, then the session's AC-Cookie and Relay-Session-Id.
 pub fn padt_frame(
