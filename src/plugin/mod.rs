@@ -29,9 +29,12 @@ mod sys_network;
 
 use std::path::PathBuf;
 
-use crate::discovery::{self, Config, Event, Failure, Mode, Outcome, Rejection};
+use crate::discovery::{
+    self, Admission, Config, Event, Failure, FilterNames, Mode, Outcome, RefusalLog, Rejection,
+    Summary,
+};
 use crate::driver::{Direction, Hooks};
-use crate::sys::InterfaceError;
+use crate::sys::{InterfaceError, LinkProblem};
 use crate::wire::{DiscoveryFrame, MacAddr, printable};
 
 pub use host::{DiscoveryError, Host, InterfaceInfo, LcpMru, Level, Network, SessionSocket};
@@ -251,6 +254,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
                 }
                 _ => return Err(ConnectError::NotConfigured),
             };
+        self.check_link(&interface)?;
         self.clear_previous(&interface, &options);
         let link = self
             .net
@@ -284,6 +288,20 @@ impl<H: Host, N: Network> Plugin<H, N> {
             relay_id: session.relay_id,
         };
         self.attach(socket, record, discovered)
+    }
+
+    /// The pre-flight check: an interface that is down or has no carrier
+    /// fails this attempt at once, with a plain message, instead of half a
+    /// minute of PADIs into nothing; pppd's `persist` and `holdoff` decide
+    /// when to try again. An interface whose state cannot be read is tried
+    /// anyway (discovery reports what goes wrong).
+    fn check_link(&mut self, interface: &str) -> Result<(), ConnectError> {
+        match self.net.link_state(interface) {
+            Ok(state) => state
+                .problem(interface)
+                .map_or(Ok(()), |problem| Err(ConnectError::Link(problem))),
+            Err(_) => Ok(()),
+        }
     }
 
     /// Ends what an earlier connect left: our own previous session (pppd
@@ -410,16 +428,29 @@ impl<H: Host, N: Network> Plugin<H, N> {
     ) -> Result<discovery::Session, ConnectError> {
         let Plugin { host, net, .. } = self;
         let host: &H = host;
+        let settings = self
+            .options
+            .as_ref()
+            .map(|o| o.discovery.clone())
+            .unwrap_or_default();
         let mut hooks = DiscoveryLog {
             host,
             verbose,
             frames: host.debug_on(),
+            summary: Summary::new(&settings, FilterNames::PLUGIN),
+            refusals: RefusalLog::default(),
         };
-        match net.discover(interface, config, &mut hooks) {
+        let result = net.discover(interface, config, &mut hooks);
+        hooks.report_held_back();
+        match result {
             Ok(Outcome::Established(session)) => Ok(session),
-            Ok(Outcome::Failed(failure)) => Err(ConnectError::NoSession(failure)),
+            Ok(Outcome::Failed(failure)) => {
+                let summary = hooks.summary.explain(interface, &failure);
+                Err(ConnectError::NoSession { failure, summary })
+            }
             Ok(Outcome::Offers(_)) => Err(ConnectError::OffersOnly),
             Err(DiscoveryError::Cancelled) => Err(ConnectError::Cancelled),
+            Err(DiscoveryError::Link(problem)) => Err(ConnectError::Link(problem)),
             Err(source) => Err(ConnectError::Discovery {
                 interface: interface.to_owned(),
                 source,
@@ -532,10 +563,14 @@ enum ConnectError {
         interface: String,
         source: InterfaceError,
     },
+    /// The interface is down or has no carrier (before or during
+    /// discovery).
+    Link(LinkProblem),
     /// The AF_PPPOX socket could not be opened.
     SessionSocket(std::io::Error),
-    /// Discovery ran to its end without a session.
-    NoSession(Failure),
+    /// Discovery ran to its end without a session; `summary` says why in
+    /// one line.
+    NoSession { failure: Failure, summary: String },
     /// Discovery listed offers instead of choosing one (a bug: the plugin
     /// always runs it in session mode).
     OffersOnly,
@@ -565,9 +600,11 @@ impl ConnectError {
                 Level::Error,
                 &format!("Failed to create PPPoE socket: {source}"),
             ),
-            ConnectError::NoSession(failure) => {
+            ConnectError::Link(problem) => host.log(Level::Error, &problem.to_string()),
+            ConnectError::NoSession { failure, summary } => {
                 host.log(Level::Warn, &failure.to_string());
                 host.log(Level::Error, "Unable to complete PPPoE Discovery");
+                host.log(Level::Notice, summary);
             }
             ConnectError::OffersOnly => {
                 host.log(Level::Error, "PPPoE discovery ended without a session")
@@ -606,13 +643,30 @@ fn read_comm(proc_dir: &std::path::Path, pid: u32) -> String {
         .unwrap_or_else(|_| "pppd".to_owned())
 }
 
-/// Logs discovery the way `pppoe-verbose` and pppd's `debug` ask, and
-/// stops it when pppd is told to terminate.
+/// Logs discovery the way `pppoe-verbose` and pppd's `debug` ask, keeps
+/// the summary of what it saw, and stops it when pppd is told to
+/// terminate.
 struct DiscoveryLog<'a, H: Host> {
     host: &'a H,
     verbose: u8,
     /// Log every frame sent and received (pppd's `debug`).
     frames: bool,
+    summary: Summary,
+    /// Other hosts' frames must not be able to fill the log.
+    refusals: RefusalLog,
+}
+
+impl<H: Host> DiscoveryLog<'_, H> {
+    /// Says how many refused-frame lines were not logged, if any.
+    fn report_held_back(&mut self) {
+        let held_back = self.refusals.take_held_back();
+        if held_back > 0 {
+            self.host.log(
+                Level::Info,
+                &format!("{held_back} more refused discovery frames were not logged"),
+            );
+        }
+    }
 }
 
 impl<H: Host> Hooks for DiscoveryLog<'_, H> {
@@ -639,11 +693,23 @@ impl<H: Host> Hooks for DiscoveryLog<'_, H> {
                 host.log(level, &format!("AC-Ethernet-Address: {}", offer.ac_mac));
             }
             Event::Rejected { from, reason } => {
+                self.summary.event(event);
                 let level = match reason {
                     Rejection::ErrorTag { .. } => Level::Warn,
                     _ if self.verbose >= 2 => Level::Info,
                     _ => Level::Debug,
                 };
+                let Admission::Log { held_back } =
+                    self.refusals.admit(reason, std::time::Instant::now())
+                else {
+                    return;
+                };
+                if held_back > 0 {
+                    host.log(
+                        level,
+                        &format!("({held_back} similar refused frames were not logged)"),
+                    );
+                }
                 host.log(
                     level,
                     &format!("Ignoring discovery frame from {from}: {reason}"),
@@ -652,11 +718,19 @@ impl<H: Host> Hooks for DiscoveryLog<'_, H> {
         }
     }
 
+    fn tagged_frame(&mut self, vid: u16, frame: &[u8]) {
+        self.summary.tagged(vid, frame);
+    }
+
     fn cancelled(&mut self) -> bool {
         self.host.sigterm_seen()
     }
 
     fn frame(&mut self, direction: Direction, frame: &[u8]) {
+        match direction {
+            Direction::Sent => self.summary.sent(frame),
+            Direction::Received => self.summary.received(frame),
+        }
         if !self.frames {
             return;
         }
