@@ -237,7 +237,14 @@ fn discover_on(
             }
             Some(Outcome::Failed(failure)) => {
                 report(&failure);
-                fail(hooks.summary.explain(interface, &failure), EXIT_NOT_FOUND)
+                // The cable may have gone while we waited.
+                match link_state(interface)
+                    .ok()
+                    .and_then(|s| s.problem(interface))
+                {
+                    Some(problem) => fail(problem, EXIT_NOT_FOUND),
+                    None => fail(hooks.summary.explain(interface, &failure), EXIT_NOT_FOUND),
+                }
             }
             None => fail("discovery ended without an outcome", EXIT_CANNOT_RUN),
         },

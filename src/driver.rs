@@ -293,12 +293,8 @@ pub fn run_probes(
     let mut buf = [0u8; RECV_BUFFER_LEN];
     loop {
         let now = Instant::now();
-        for index in 0..probes.len() {
-            transmit(ports, probes, index, hooks, now);
-        }
-        if next_deadline(ports, probes, start, first_wait).is_none() {
-            return Ok(());
-        }
+        // Watchers first: the answers to the PADIs about to go out must
+        // find them open.
         for (index, port) in ports.iter_mut().enumerate() {
             let running = probes
                 .iter()
@@ -307,6 +303,9 @@ pub fn run_probes(
             if running && port.failure.is_none() && due {
                 port.watch.open();
             }
+        }
+        for index in 0..probes.len() {
+            transmit(ports, probes, index, hooks, now);
         }
         let Some(deadline) = next_deadline(ports, probes, start, first_wait) else {
             return Ok(());

@@ -183,7 +183,12 @@ pub fn scan_interfaces_keeping(
             (Some(failure), _) => scan.result = Err(driver_failure(&name, failure)),
             (None, Some(Outcome::Offers(offers))) => scan.result = Ok(offers),
             (None, Some(Outcome::Failed(failure))) => {
-                scan.diagnosis = Some(summary.explain(&name, &failure));
+                // The cable may have gone while we waited.
+                let problem = link_state(&name).ok().and_then(|s| s.problem(&name));
+                scan.diagnosis = Some(match problem {
+                    Some(problem) => problem.to_string(),
+                    None => summary.explain(&name, &failure),
+                });
             }
             (None, _) => {}
         }

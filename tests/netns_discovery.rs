@@ -121,6 +121,21 @@ fn two_acs_are_told_apart_by_ac_name_and_by_service() {
             .contains(&format!("ignoring frame from {one_mac}: AC-Name 'ac-one'")),
         "each refusal names its source and reason: {nobody:?}"
     );
+    // The last line says what was asked and what each AC offers instead.
+    let last = nobody.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with(&format!(
+            "rs-pppoe-discovery: discovery on {CL_IF}: 1 PADI sent; 2 PPPoE frames from 2 other \
+             hosts; refused: 2 not matching -C 'ac-three' ("
+        )),
+        "{nobody:?}"
+    );
+    for offered in [
+        format!("{one_mac}: 'ac-one' offers 'internet'"),
+        format!("{two_mac}: 'ac-two' offers 'voip'"),
+    ] {
+        assert!(last.contains(&offered), "{offered}: {nobody:?}");
+    }
 }
 
 #[test]

@@ -445,7 +445,15 @@ impl<H: Host, N: Network> Plugin<H, N> {
         match result {
             Ok(Outcome::Established(session)) => Ok(session),
             Ok(Outcome::Failed(failure)) => {
-                let summary = hooks.summary.explain(interface, &failure);
+                // The cable may have gone while we waited.
+                let summary = match net
+                    .link_state(interface)
+                    .ok()
+                    .and_then(|s| s.problem(interface))
+                {
+                    Some(problem) => problem.to_string(),
+                    None => hooks.summary.explain(interface, &failure),
+                };
                 Err(ConnectError::NoSession { failure, summary })
             }
             Ok(Outcome::Offers(_)) => Err(ConnectError::OffersOnly),

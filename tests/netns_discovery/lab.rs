@@ -7,6 +7,10 @@
 //! tests running in parallel (or two `cargo test` runs) never collide.
 //! Interfaces are created directly inside the namespaces, so their short
 //! fixed names never touch the host's namespace.
+//!
+//! Shared by `netns_discovery.rs` and `netns_diagnosis.rs`; each uses a
+//! part of it.
+#![allow(dead_code)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -141,6 +145,36 @@ impl Lab {
             "bridge",
         ]);
         ip(&["-n", &self.ac_ns, "link", "set", name, "up"]);
+    }
+
+    /// Adds another veth pair between the namespaces: `client` in the client
+    /// namespace (with `client_mac`), `ac` in the AC namespace; both up.
+    pub fn add_link(&self, client: &str, client_mac: &str, ac: &str) {
+        ip(&[
+            "link",
+            "add",
+            ac,
+            "netns",
+            &self.ac_ns,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            client,
+            "netns",
+            &self.cl_ns,
+            "address",
+            client_mac,
+        ]);
+        ip(&["-n", &self.ac_ns, "link", "set", ac, "up"]);
+        ip(&["-n", &self.cl_ns, "link", "set", client, "up"]);
+    }
+
+    /// `ip link set IFNAME up|down` in the client (`client` true) or AC
+    /// namespace.
+    pub fn set_link(&self, client: bool, ifname: &str, state: &str) {
+        let ns = if client { &self.cl_ns } else { &self.ac_ns };
+        ip(&["-n", ns, "link", "set", ifname, state]);
     }
 
     /// Starts `pppoe-server -F -I ifname ARGS` in the AC namespace and
