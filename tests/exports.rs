@@ -120,6 +120,31 @@ mod pppd_plugin {
     }
 
     #[test]
+    fn plugin_never_forks() {
+        // fork without exec inside pppd would duplicate its state; the
+        // helper that does it for rs-pppoe-discovery is not even part of
+        // the library (src/sys/process.rs is compiled into that binary only).
+        let plugin = plugin_path();
+        let undefined = run(
+            "nm",
+            &[
+                "-D",
+                "--undefined-only",
+                "--format=posix",
+                plugin.to_str().unwrap(),
+            ],
+        );
+        for line in undefined.lines() {
+            let name = line.split_whitespace().next().unwrap_or("");
+            let bare = name.split('@').next().unwrap_or("");
+            assert!(
+                !matches!(bare, "fork" | "vfork" | "_Fork"),
+                "the plugin references {name}"
+            );
+        }
+    }
+
+    #[test]
     fn plugin_never_binds_to_glibcs_error_or_warn() {
         // glibc has functions named error() and warn(); the shim looks pppd's up
         // at run time instead of referencing these names.

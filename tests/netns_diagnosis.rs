@@ -270,6 +270,61 @@ fn offers_of_other_services_are_named_when_none_matches_s() {
 }
 
 #[test]
+fn a_flood_of_forged_offers_neither_delays_the_end_nor_floods_stderr() {
+    let Some(lab) = lab::lab("flood") else {
+        return;
+    };
+    let evil_mac = "02:00:00:00:0e:01";
+    lab.add_ac_interface("mv-evil", evil_mac);
+    let forger = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/netns_discovery/forge_pado.py"
+    );
+    let mut flood = lab.spawn_in_ac(&[
+        "python3",
+        forger,
+        "mv-evil",
+        lab::CL_MAC,
+        "72737070",
+        "10",
+        "--flood",
+    ]);
+    let run = lab.discovery(&[
+        "-I",
+        CL_IF,
+        "-W",
+        "72737070",
+        "-C",
+        "rsp-test-ac",
+        "-t",
+        "1",
+        "-a",
+        "2",
+    ]);
+    let _ = flood.kill();
+    let _ = flood.wait();
+    assert_eq!(run.status, 1, "{run:?}");
+    assert!(
+        run.elapsed < Duration::from_secs(6),
+        "the 1 + 2 s schedule holds under the flood: {run:?}"
+    );
+    let lines = run.stderr.lines().count();
+    assert!(lines < 30, "{lines} lines on stderr: {run:?}");
+    assert!(
+        run.stderr.contains("more refused frames were not shown"),
+        "{run:?}"
+    );
+    let last = last_line(&run.stderr);
+    for words in [
+        "with a wrong or missing Host-Uniq",
+        "with an error tag",
+        "not matching -C 'rsp-test-ac'",
+    ] {
+        assert!(last.contains(words), "{words}: {run:?}");
+    }
+}
+
+#[test]
 fn all_lists_per_interface_which_acs_answered() {
     let Some(mut lab) = lab::lab("all") else {
         return;

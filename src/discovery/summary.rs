@@ -91,7 +91,13 @@ impl Refusals {
         let examples: Vec<String> = self
             .samples
             .iter()
-            .map(|s| format!("{}: {}", s.from, s.detail))
+            .map(|s| {
+                if s.detail.is_empty() {
+                    s.from.to_string()
+                } else {
+                    format!("{}: {}", s.from, s.detail)
+                }
+            })
             .collect();
         if !examples.is_empty() {
             let _ = write!(text, " ({})", examples.join("; "));
@@ -276,7 +282,7 @@ impl Summary {
         );
         let mut refused = Vec::new();
         self.wrong_host_uniq.describe(
-            "with a Host-Uniq that is not ours (answers meant for another client)",
+            "with a wrong or missing Host-Uniq (answers meant for another client?)",
             &mut refused,
         );
         self.error_tags.describe("with an error tag", &mut refused);
@@ -642,7 +648,8 @@ mod tests {
         let line = summary.explain("eth0", &no_offer());
         for words in [
             "10003 PPPoE frames from more than 64 other hosts",
-            "10000 with a Host-Uniq that is not ours",
+            "10000 with a wrong or missing Host-Uniq (answers meant for another client?) \
+             (02:00:00:00:00:00; 02:00:00:00:00:01; 02:00:00:00:00:02)",
             "1 whose PADR would not fit in a frame",
             "1 malformed (02:00:00:00:0a:01: frame too short for its headers)",
             "1 refused for other reasons (02:00:00:00:0a:01: PADO with no AC-Name tag)",
