@@ -170,25 +170,10 @@ impl PacketSocket {
 
     /// Sends one whole Ethernet frame out of the bound interface.
     pub fn send(&self, frame: &[u8]) -> io::Result<()> {
-        loop {
+        send_whole(frame.len(), || {
             // SAFETY: `frame` is a valid readable buffer of `frame.len()` bytes.
-            let sent =
-                unsafe { libc::send(self.fd.as_raw_fd(), frame.as_ptr().cast(), frame.len(), 0) };
-            if sent >= 0 {
-                return if sent as usize == frame.len() {
-                    Ok(())
-                } else {
-                    Err(io::Error::new(
-                        io::ErrorKind::WriteZero,
-                        "packet socket sent a partial frame",
-                    ))
-                };
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
-            }
-        }
+            unsafe { libc::send(self.fd.as_raw_fd(), frame.as_ptr().cast(), frame.len(), 0) }
+        })
     }
 
     /// Sends one whole Ethernet frame whose ethertype field is `ethertype`
@@ -202,10 +187,10 @@ impl PacketSocket {
         addr.sll_ifindex = self.ifindex;
         addr.sll_halen = 6;
         addr.sll_addr[..6].copy_from_slice(frame.get(..6).unwrap_or(&[0; 6]));
-        loop {
+        send_whole(frame.len(), || {
             // SAFETY: `frame` is a valid readable buffer of `frame.len()`
             // bytes; `addr` is a valid sockaddr_ll of the size passed.
-            let sent = unsafe {
+            unsafe {
                 libc::sendto(
                     self.fd.as_raw_fd(),
                     frame.as_ptr().cast(),
@@ -214,22 +199,8 @@ impl PacketSocket {
                     (&raw const addr).cast(),
                     mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
                 )
-            };
-            if sent >= 0 {
-                return if sent as usize == frame.len() {
-                    Ok(())
-                } else {
-                    Err(io::Error::new(
-                        io::ErrorKind::WriteZero,
-                        "packet socket sent a partial frame",
-                    ))
-                };
             }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
-            }
-        }
+        })
     }
 
     /// Receives one frame without blocking, with its VLAN id when the
@@ -313,6 +284,28 @@ impl PacketSocket {
             Ok(_) if value != 0 => io::Error::from_raw_os_error(value),
             Ok(_) => io::Error::other("packet socket reported an error condition"),
             Err(e) => e,
+        }
+    }
+}
+
+/// Runs `send` (a `send`/`sendto` of `len` bytes) until a signal does not
+/// interrupt it; a frame sent in part is an error.
+fn send_whole(len: usize, mut send: impl FnMut() -> isize) -> io::Result<()> {
+    loop {
+        let sent = send();
+        if sent >= 0 {
+            return if sent as usize == len {
+                Ok(())
+            } else {
+                Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "packet socket sent a partial frame",
+                ))
+            };
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
         }
     }
 }

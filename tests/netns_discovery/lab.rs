@@ -233,8 +233,9 @@ impl Lab {
     }
 
     /// Starts any command in the AC namespace and returns once it has
-    /// printed its first line (its "ready"); the caller kills it.
-    pub fn spawn_in_ac(&self, command: &[&str]) -> Child {
+    /// printed its first line (its "ready"); it is killed when the returned
+    /// guard goes (or with the lab).
+    pub fn spawn_in_ac(&self, command: &[&str]) -> Background {
         use std::io::{BufRead, BufReader};
         let mut child = Command::new("ip")
             .args(["netns", "exec", &self.ac_ns])
@@ -249,7 +250,7 @@ impl Lab {
             .read_line(&mut ready)
             .expect("first line");
         assert!(!ready.is_empty(), "{command:?} exited before it was ready");
-        child
+        Background(child)
     }
 
     /// Runs any command in the client namespace.
@@ -275,6 +276,17 @@ fn run_in(ns: &str, command: &[&str]) -> Run {
         .output()
         .expect("ip netns exec");
     Run::from_output(output, start.elapsed())
+}
+
+/// A helper process (a scripted AC, a flood) that is killed and reaped
+/// when dropped.
+pub struct Background(Child);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 pub fn finish(child: Child, start: Instant) -> Run {
