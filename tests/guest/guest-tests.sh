@@ -2,6 +2,7 @@
 # Full pppd sessions in QEMU guests: the entry point for the test command.
 #
 #   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH] [--reference]
+#                              [--discovery PATH]
 #
 #   --plugin-2.4.9 PATH   plugin built against pppd 2.4.9 headers
 #                         (cargo build --release: target/release/librs_pppoe.so)
@@ -9,6 +10,9 @@
 #                         (target/pppd-2.5.2/release/librs_pppoe.so)
 #   --reference           also run the distributions' rp-pppoe.so on both
 #                         versions (proves the harness itself)
+#   --discovery PATH      rs-pppoe-discovery for plugin-extras.sh's checks
+#                         (default: target/debug/rs-pppoe-discovery, which
+#                         cargo test builds, when it exists)
 #
 # One guest boot per (pppd version, plugin); each runs every check of
 # scenarios/pppoe-session.sh. A built plugin (an absolute path) also gets a
@@ -22,6 +26,7 @@ runs=()
 add_run() { runs+=("$1|$2|${3:-}"); }
 
 reference=0
+discovery="$GUEST_DIR/../../target/debug/rs-pppoe-discovery"
 while [ $# -gt 0 ]; do
     case $1 in
         --plugin-2.4.9|--plugin-2.5.2)
@@ -32,7 +37,8 @@ while [ $# -gt 0 ]; do
             add_run "$version" "$path"
             shift 2 ;;
         --reference) reference=1; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --discovery) discovery=${2:?--discovery needs a path}; shift 2 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "guest-tests.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -40,7 +46,7 @@ if [ "$reference" = 1 ]; then
     add_run 2.4.9 rp-pppoe.so "ppp-project/ppp#465: the 2.4.9 plugin never sends PADT"
     add_run 2.5.2 rp-pppoe.so
 fi
-[ "${#runs[@]}" -gt 0 ] || { sed -n '2,17p' "$0" >&2; exit 2; }
+[ "${#runs[@]}" -gt 0 ] || { sed -n '2,21p' "$0" >&2; exit 2; }
 
 # Build the cache once up front, so its progress is not mixed into a run.
 prepare_args=(--pppd 2.4.9)
@@ -66,7 +72,10 @@ for run in "${runs[@]}"; do
     case $plugin in /*) scenarios+=(plugin-extras.sh) ;; esac
     for scenario in "${scenarios[@]}"; do
         scenario_args=("${args[@]}")
-        [ "$scenario" = pppoe-session.sh ] || scenario_args=("$plugin")
+        if [ "$scenario" = plugin-extras.sh ]; then
+            scenario_args=("$plugin")
+            [ -x "$discovery" ] && scenario_args+=("$(cd "$(dirname "$discovery")" && pwd)/$(basename "$discovery")")
+        fi
         echo "# === pppd $version, plugin $plugin, $scenario"
         start=$(date +%s%N)
         # Per-run totals become comments: the last `guest:` line is the total.
