@@ -2,6 +2,7 @@
 # Full pppd sessions in QEMU guests: the entry point for the test command.
 #
 #   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH] [--reference]
+#                              [--setup PATH]
 #
 #   --plugin-2.4.9 PATH   plugin built against pppd 2.4.9 headers
 #                         (cargo build --release: target/release/librs_pppoe.so)
@@ -9,6 +10,8 @@
 #                         (target/pppd-2.5.2/release/librs_pppoe.so)
 #   --reference           also run the distributions' rp-pppoe.so on both
 #                         versions (proves the harness itself)
+#   --setup PATH          rs-pppoe-setup: the pppd 2.5.2 plugin-extras boot
+#                         also runs a session from the files it writes
 #
 # One guest boot per (pppd version, plugin); each runs every check of
 # scenarios/pppoe-session.sh. A built plugin (an absolute path) also gets a
@@ -22,6 +25,7 @@ runs=()
 add_run() { runs+=("$1|$2|${3:-}"); }
 
 reference=0
+setup=""
 while [ $# -gt 0 ]; do
     case $1 in
         --plugin-2.4.9|--plugin-2.5.2)
@@ -32,7 +36,12 @@ while [ $# -gt 0 ]; do
             add_run "$version" "$path"
             shift 2 ;;
         --reference) reference=1; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --setup)
+            setup=${2:?--setup needs a path}
+            [ -x "$setup" ] || { echo "guest-tests.sh: $setup is not executable" >&2; exit 2; }
+            setup=$(cd "$(dirname "$setup")" && pwd)/$(basename "$setup")
+            shift 2 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "guest-tests.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -40,7 +49,7 @@ if [ "$reference" = 1 ]; then
     add_run 2.4.9 rp-pppoe.so "ppp-project/ppp#465: the 2.4.9 plugin never sends PADT"
     add_run 2.5.2 rp-pppoe.so
 fi
-[ "${#runs[@]}" -gt 0 ] || { sed -n '2,17p' "$0" >&2; exit 2; }
+[ "${#runs[@]}" -gt 0 ] || { sed -n '2,20p' "$0" >&2; exit 2; }
 
 # Build the cache once up front, so its progress is not mixed into a run.
 prepare_args=(--pppd 2.4.9)
@@ -67,6 +76,10 @@ for run in "${runs[@]}"; do
     for scenario in "${scenarios[@]}"; do
         scenario_args=("${args[@]}")
         [ "$scenario" = pppoe-session.sh ] || scenario_args=("$plugin")
+        # One pppd version is enough to show setup's files work.
+        if [ "$scenario" = plugin-extras.sh ] && [ "$version" = 2.5.2 ] && [ -n "$setup" ]; then
+            scenario_args+=(--setup "$setup")
+        fi
         echo "# === pppd $version, plugin $plugin, $scenario"
         start=$(date +%s%N)
         # Per-run totals become comments: the last `guest:` line is the total.

@@ -19,6 +19,12 @@ pub fn release_dir() -> PathBuf {
     target_base().join("release")
 }
 
+/// `rs-pppoe-setup` as `cargo test --workspace` leaves it (a debug build:
+/// the guest runs it once, a release build would only cost time).
+pub fn tested_setup_binary() -> PathBuf {
+    target_base().join("debug/rs-pppoe-setup")
+}
+
 /// Where [`build_hook`] puts the hook.
 pub fn hook_binary() -> PathBuf {
     target_base().join("static-hook/release/rs-pppoe-rule")

@@ -1,17 +1,23 @@
 #!/bin/bash
 # rs-pppoe.so specifics, run inside the test guest:
 #
-#   tests/guest/run.sh --pppd 2.4.9|2.5.2 plugin-extras.sh PLUGIN
+#   tests/guest/run.sh --pppd 2.4.9|2.5.2 plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP]
 #
 # a. plugin option errors exit with status 2 and say what is wrong
 # b. pppoe-padi-* given after the interface are honoured (order independence)
 # c. a session left by a SIGKILLed pppd gets a PADT before the next discovery
 # d. (pppoe-server -k only) the plugin as the server side (rp_pppoe_sess)
+# e. (with --setup) a session from the files rs-pppoe-setup writes
+#    (setup-session.sh)
 set -u
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=setup-session.sh
+. "$(dirname "$0")/setup-session.sh"
 
-plugin=${1:?usage: plugin-extras.sh PLUGIN}
+plugin=${1:?usage: plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP]}
+setup=""
+if [ "${2:-}" = --setup ]; then setup=${3:?--setup needs the rs-pppoe-setup binary}; fi
 label="pppd $(pppd_version) $(basename "$plugin")"
 name() { echo "$label: $*"; }
 
@@ -140,6 +146,11 @@ if pppoe-server -h 2>&1 | grep -q -- '-k '; then
     fi
     client_stop
     server_stop
+fi
+
+# e. rs-pppoe-setup's files, used by a real pppd ---------------------------------
+if [ -n "$setup" ]; then
+    setup_session "$plugin" "$setup"
 fi
 
 save_logs "extras-$(pppd_version)"
