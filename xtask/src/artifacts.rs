@@ -10,6 +10,10 @@ use crate::util::{cargo, exec, root};
 /// other's). The hook is built separately: see [`build_hook`].
 pub const BUILD_ARGS: &[&str] = &["build", "--release", "-p", "rs-pppoe"];
 
+/// The release build of `rs-pppoe-setup`, which install needs and the demo
+/// does not (its prompt crates would only cost the demo build time).
+pub const SETUP_BUILD_ARGS: &[&str] = &["build", "--release", "-p", "rs-pppoe-setup"];
+
 fn target_base() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
