@@ -53,7 +53,13 @@ impl fmt::Display for FileError {
             ),
             FileErrorKind::NotAFile => write!(f, "{path} exists but is not a regular file"),
             FileErrorKind::Exists => write!(f, "{path} already exists"),
-            FileErrorKind::Io { what, source } => write!(f, "cannot {what} {path}: {source}"),
+            FileErrorKind::Io { what, source } => {
+                write!(f, "cannot {what} {path}: {source}")?;
+                if source.kind() == io::ErrorKind::PermissionDenied {
+                    f.write_str(" (run rs-pppoe-setup as root)")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -128,6 +134,26 @@ pub fn ensure_dir(dir: &Path) -> Result<(), FileError> {
         .mode(DIR_MODE)
         .create(dir)
         .map_err(io_error(dir, "create the directory"))
+}
+
+/// Fails now, before any question is asked, when files cannot be created
+/// in `dir` (or, while it does not exist, in the nearest directory above
+/// it that does): not root, a read-only file system. Leaves nothing behind.
+pub fn check_writable(dir: &Path) -> Result<(), FileError> {
+    let existing = dir
+        .ancestors()
+        .find(|d| d.is_dir())
+        .unwrap_or(Path::new("."));
+    let probe = existing.join(format!(".rs-pppoe-setup.{}.probe", std::process::id()));
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&probe)
+        .map_err(io_error(existing, "create files in"))?;
+    let _ = fs::remove_file(&probe);
+    Ok(())
 }
 
 /// How [`write_atomically`] treats a file already at the path.
@@ -249,26 +275,8 @@ pub fn backup(path: &Path, old: &Existing, mode: u32) -> Result<PathBuf, FileErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scratch::Scratch;
     use std::os::unix::fs::symlink;
-
-    /// A scratch directory removed at the end of the test.
-    struct Scratch(PathBuf);
-
-    impl Scratch {
-        fn new(tag: &str) -> Scratch {
-            let dir = std::env::temp_dir()
-                .join(format!("rs-pppoe-setup-files-{tag}-{}", std::process::id()));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).unwrap();
-            Scratch(dir)
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
 
     fn mode(path: &Path) -> u32 {
         fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
@@ -276,7 +284,7 @@ mod tests {
 
     #[test]
     fn a_new_secrets_file_is_0600_whatever_the_umask() {
-        let s = Scratch::new("mode");
+        let s = Scratch::new("files-mode");
         let path = s.0.join("chap-secrets");
         write_atomically(&path, b"x\n", SECRET_MODE, None, Replace::Allowed).unwrap();
         assert_eq!(mode(&path), 0o600);
@@ -287,7 +295,7 @@ mod tests {
 
     #[test]
     fn replacing_tightens_a_loose_mode_to_0600() {
-        let s = Scratch::new("tighten");
+        let s = Scratch::new("files-tighten");
         let path = s.0.join("pap-secrets");
         fs::write(&path, "old\n").unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
@@ -298,7 +306,7 @@ mod tests {
 
     #[test]
     fn links_are_never_written_through() {
-        let s = Scratch::new("link");
+        let s = Scratch::new("files-link");
         let target = s.0.join("elsewhere");
         fs::write(&target, "precious\n").unwrap();
         let path = s.0.join("chap-secrets");
@@ -313,7 +321,7 @@ mod tests {
 
     #[test]
     fn never_replace_keeps_an_existing_file() {
-        let s = Scratch::new("never");
+        let s = Scratch::new("files-never");
         let path = s.0.join("peer");
         fs::write(&path, "mine\n").unwrap();
         let err =
@@ -325,7 +333,7 @@ mod tests {
 
     #[test]
     fn backups_are_exact_0600_copies_and_never_replace_older_ones() {
-        let s = Scratch::new("backup");
+        let s = Scratch::new("files-backup");
         let path = s.0.join("chap-secrets");
         let old_bytes = b"# old\r\nme * pw *";
         fs::write(&path, old_bytes).unwrap();
@@ -340,8 +348,21 @@ mod tests {
     }
 
     #[test]
+    fn an_unwritable_directory_is_found_before_anything_is_asked() {
+        let s = Scratch::new("files-readonly");
+        check_writable(&s.0.join("etc/ppp/peers")).unwrap();
+        assert_eq!(fs::read_dir(&s.0).unwrap().count(), 0, "the probe is left");
+        // /proc refuses new files even to root.
+        let err = check_writable(Path::new("/proc/etc/ppp")).unwrap_err();
+        assert!(
+            err.to_string().starts_with("cannot create files in /proc"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn missing_directories_are_created() {
-        let s = Scratch::new("dirs");
+        let s = Scratch::new("files-dirs");
         let dir = s.0.join("etc/ppp/peers");
         ensure_dir(&dir).unwrap();
         assert!(dir.is_dir());

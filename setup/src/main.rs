@@ -18,6 +18,8 @@ mod args;
 mod files;
 mod peers;
 mod probe;
+#[cfg(test)]
+mod scratch;
 mod secrets;
 mod setup;
 mod ui;

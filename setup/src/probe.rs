@@ -177,11 +177,12 @@ pub fn ethernet_interfaces_up(class_net: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scratch::Scratch;
 
     #[test]
     fn only_ethernet_interfaces_that_are_up_are_probed() {
-        let dir = std::env::temp_dir().join(format!("rs-pppoe-setup-sysfs-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
+        let scratch = Scratch::new("sysfs");
+        let dir = &scratch.0;
         for (name, kind, flags) in [
             ("lo", "772", "0x9"),
             ("enp1s0", "1", "0x1003"),
@@ -194,8 +195,7 @@ mod tests {
             fs::write(dir.join(name).join("flags"), format!("{flags}\n")).unwrap();
         }
         fs::write(dir.join("bonding_masters"), "\n").unwrap();
-        assert_eq!(ethernet_interfaces_up(&dir), ["enp1s0", "eth0"]);
-        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(ethernet_interfaces_up(dir), ["enp1s0", "eth0"]);
     }
 
     #[test]

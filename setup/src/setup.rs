@@ -123,6 +123,7 @@ pub fn run(
         )));
     }
     let old_peers = files::read_existing(&peers_path)?;
+    files::check_writable(&layout.ppp)?;
 
     let password_from_file = match &options.password_file {
         Some(path) => Some(read_password_file(path)?),
@@ -499,6 +500,7 @@ fn closing_text(peer: &PeerName, interface: &Interface, written: &Written) -> St
 mod tests {
     use super::*;
     use crate::answers::BadAnswer;
+    use crate::scratch::Scratch;
     use rs_pppoe::discovery::Offer;
     use rs_pppoe::wire::MacAddr;
     use std::collections::VecDeque;
@@ -611,33 +613,26 @@ mod tests {
         }
     }
 
-    /// A scratch root removed at the end of the test.
-    struct Root(PathBuf);
+    /// A scratch root with an empty `etc/ppp`, removed at the end of the
+    /// test.
+    struct Root(Scratch);
 
     impl Root {
         fn new(tag: &str) -> Root {
-            let dir = std::env::temp_dir()
-                .join(format!("rs-pppoe-setup-flow-{tag}-{}", std::process::id()));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(dir.join("etc/ppp")).unwrap();
-            Root(dir)
+            let scratch = Scratch::new(&format!("flow-{tag}"));
+            fs::create_dir_all(scratch.0.join("etc/ppp")).unwrap();
+            Root(scratch)
         }
 
         fn file(&self, rel: &str) -> PathBuf {
-            self.0.join(rel)
+            self.0.0.join(rel)
         }
 
         fn options(&self) -> Options {
             Options {
-                root: self.0.clone(),
+                root: self.0.0.clone(),
                 ..Options::default()
             }
-        }
-    }
-
-    impl Drop for Root {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
         }
     }
 
@@ -706,10 +701,10 @@ mod tests {
         fs::write(&path, "s3cret pw\r\n").unwrap();
         let pw = read_password_file(&path).unwrap();
         assert_eq!(pw.quoted().as_str(), "\"s3cret pw\"");
-        fs::write(&path, "one\ntwo\n").unwrap();
+        fs::write(&path, "alpha\nbravo\n").unwrap();
         let err = read_password_file(&path).unwrap_err().to_string();
         assert!(err.contains("more than one line"), "{err}");
-        assert!(!err.contains("one") || !err.contains("two\n"), "{err}");
+        assert!(!err.contains("alpha") && !err.contains("bravo"), "{err}");
         fs::write(&path, "\n").unwrap();
         let err = read_password_file(&path).unwrap_err().to_string();
         assert!(err.contains("the password is empty"), "{err}");
