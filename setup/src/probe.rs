@@ -26,6 +26,9 @@ pub struct Found {
     /// The acceptable offers (none: no AC answered), or why the interface
     /// could not be probed.
     pub result: Result<Vec<Offer>, String>,
+    /// When no AC answered and the probe knows why (no carrier, answers on
+    /// a VLAN, ...): one line saying so.
+    pub diagnosis: Option<String>,
 }
 
 impl Found {
@@ -38,9 +41,10 @@ impl Found {
     pub fn describe(&self) -> String {
         match &self.result {
             Err(e) => format!("{}: cannot probe: {e}", self.interface),
-            Ok(offers) if offers.is_empty() => {
-                format!("{}: no access concentrator answered", self.interface)
-            }
+            Ok(offers) if offers.is_empty() => match &self.diagnosis {
+                Some(why) => format!("{}: no access concentrator answered: {why}", self.interface),
+                None => format!("{}: no access concentrator answered", self.interface),
+            },
             Ok(offers) => offers
                 .iter()
                 .map(|offer| {
@@ -115,6 +119,7 @@ impl FindAc for LibraryProbe {
                     probe.join().unwrap_or_else(|_| Found {
                         interface: name.clone(),
                         result: Err("the probe failed".into()),
+                        diagnosis: None,
                     })
                 })
                 .collect()
@@ -125,6 +130,7 @@ impl FindAc for LibraryProbe {
         Found {
             interface: interface.to_owned(),
             result: list_offers(interface, &self.settings),
+            diagnosis: None,
         }
     }
 }
@@ -210,6 +216,7 @@ mod tests {
                 relay_id: None,
                 max_payload: None,
             }]),
+            diagnosis: None,
         };
         let text = found.describe();
         assert!(!text.contains('\x1b'), "{text:?}");

@@ -601,6 +601,7 @@ mod tests {
             Found {
                 interface: interface.to_owned(),
                 result: Ok(offers),
+                diagnosis: (!answers).then(|| "no PPPoE frame from any host".to_owned()),
             }
         }
 
@@ -732,7 +733,7 @@ mod tests {
         assert_eq!(result.unwrap(), Outcome::Written);
         let screen = format!("{said}{}", person.screen);
         assert!(
-            screen.contains("eth0: no access concentrator answered"),
+            screen.contains("eth0: no access concentrator answered: no PPPoE frame from any host"),
             "{screen}"
         );
         assert!(
