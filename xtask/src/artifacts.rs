@@ -10,9 +10,12 @@ use crate::util::{cargo, exec, root};
 /// other's). The hook is built separately: see [`build_hook`].
 pub const BUILD_ARGS: &[&str] = &["build", "--release", "-p", "rs-pppoe"];
 
-/// The release build of `rs-pppoe-setup`, which install needs and the demo
-/// does not (its prompt crates would only cost the demo build time).
-pub const SETUP_BUILD_ARGS: &[&str] = &["build", "--release", "-p", "rs-pppoe-setup"];
+/// Added to [`BUILD_ARGS`] by install, which ships `rs-pppoe-setup`; the
+/// demo does not need it. One cargo run builds both, so the setup binary's
+/// link overlaps the plugin's (the shared dependencies resolve to the same
+/// features either way: the demo's later build of [`BUILD_ARGS`] alone is
+/// a no-op).
+pub const SETUP_PACKAGE: &[&str] = &["-p", "rs-pppoe-setup"];
 
 fn target_base() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)

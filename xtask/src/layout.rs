@@ -28,7 +28,7 @@ use std::{
 };
 
 use crate::{
-    artifacts::{BUILD_ARGS, SETUP_BUILD_ARGS, build_hook, hook_binary, release_dir},
+    artifacts::{BUILD_ARGS, SETUP_PACKAGE, build_hook, hook_binary, release_dir},
     pppd::{Pppd, system_pppd},
     util::{cargo, exec, output, root},
 };
@@ -364,8 +364,7 @@ pub fn install_with(options: &Options) -> Result<Installed, String> {
     }
     // build.rs finds the same headers by the same rules; PPPD_INCLUDE_DIR,
     // when set, reaches it through the environment.
-    exec(cargo().args(BUILD_ARGS))?;
-    exec(cargo().args(SETUP_BUILD_ARGS))?;
+    exec(cargo().args(BUILD_ARGS).args(SETUP_PACKAGE))?;
     build_hook()?;
     let plugin = release_dir().join("librs_pppoe.so");
     let plugin_bytes = fs::read(&plugin).map_err(|e| format!("{}: {e}", plugin.display()))?;
