@@ -203,6 +203,19 @@ pub fn upsert(old: &[u8], user: &UserName, password: &Password) -> Result<Edit, 
     })
 }
 
+/// Whether any entry can be added to `old` (one whose last line leaves a
+/// quote open or continues would swallow it): [`upsert`] with a stand-in
+/// entry, so the refusal can come before the real one is asked for.
+pub fn check_appendable(old: &[u8]) -> Result<(), EditError> {
+    match (
+        UserName::parse("rs-pppoe-setup-check"),
+        Password::new("check".into()),
+    ) {
+        (Ok(user), Ok(password)) => upsert(old, &user, &password).map(drop),
+        _ => Ok(()),
+    }
+}
+
 /// The entries of a secrets file: index ranges into `words`. The first
 /// word starts one; after it, every word that follows a newline does.
 fn entries(words: &[Word]) -> Vec<Range<usize>> {
@@ -379,6 +392,15 @@ mod tests {
                 "{old:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_file_that_would_swallow_any_entry_is_known_before_asking() {
+        assert_eq!(
+            check_appendable(b"a * b *  \\"),
+            Err(EditError::WouldChangeOtherEntries)
+        );
+        assert_eq!(check_appendable(b"# fine\r\na * b *"), Ok(()));
     }
 
     #[test]

@@ -124,6 +124,17 @@ pub fn run(
     }
     let old_peers = files::read_existing(&peers_path)?;
     files::check_writable(&layout.ppp)?;
+    // The secrets files too: a link, or a file that would swallow a new
+    // entry, is refused before anyone types a password for it.
+    let mut old_secrets = Vec::new();
+    for path in layout.secrets_files() {
+        let old = files::read_existing(&path)?;
+        if let Some(old) = &old {
+            secrets::check_appendable(&old.content)
+                .map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+        }
+        old_secrets.push((path, old));
+    }
 
     let password_from_file = match &options.password_file {
         Some(path) => Some(read_password_file(path)?),
@@ -158,7 +169,15 @@ pub fn run(
         }
     };
 
-    let plan = Plan::make(&layout, options, &interface, &user, &password, old_peers)?;
+    let plan = Plan::make(
+        &layout,
+        options,
+        &interface,
+        &user,
+        &password,
+        old_peers,
+        old_secrets,
+    )?;
     say(&plan.describe(&user));
     if !options.yes {
         let ui = need(reborrow(&mut ui), "for confirmation", "--yes")?;
@@ -312,10 +331,10 @@ impl Plan {
         user: &UserName,
         password: &Password,
         old_peers: Option<Existing>,
+        old_secrets: Vec<(PathBuf, Option<Existing>)>,
     ) -> Result<Plan, Failure> {
         let mut secrets = Vec::new();
-        for path in layout.secrets_files() {
-            let old = files::read_existing(&path)?;
+        for (path, old) in old_secrets {
             let old_bytes = old.as_ref().map_or(&[][..], |o| &o.content[..]);
             let edit = secrets::upsert(old_bytes, user, password)
                 .map_err(|e| Failure(format!("{}: {e}", path.display())))?;
@@ -669,6 +688,25 @@ mod tests {
             b"mine\n"
         );
         assert!(!root.file("etc/ppp/chap-secrets").exists());
+    }
+
+    #[test]
+    fn a_linked_or_unsafe_secrets_file_is_refused_before_any_question() {
+        let root = Root::new("badsecrets");
+        std::os::unix::fs::symlink("/etc/shadow", root.file("etc/ppp/chap-secrets")).unwrap();
+        let mut person = Person::typing(&[]);
+        let (result, _) = run_with(&root.options(), Some(&mut person), &FakeLan(vec![]));
+        let err = result.unwrap_err().to_string();
+        assert!(err.contains("chap-secrets is a symbolic link"), "{err}");
+        fs::remove_file(root.file("etc/ppp/chap-secrets")).unwrap();
+        fs::write(root.file("etc/ppp/pap-secrets"), "a * \"open quote\n").unwrap();
+        let (result, _) = run_with(&root.options(), Some(&mut person), &FakeLan(vec![]));
+        let err = result.unwrap_err().to_string();
+        assert!(
+            err.contains("pap-secrets: pppd would not read the file"),
+            "{err}"
+        );
+        assert!(!root.file("etc/ppp/peers").exists());
     }
 
     #[test]
