@@ -408,6 +408,23 @@ impl Plan {
     }
 
     fn write(self, force: bool) -> Result<Written, Failure> {
+        // The secrets files were read before the questions: something else
+        // may have changed them since. Their edit would undo that change.
+        for file in &self.secrets {
+            let now = files::read_existing(&file.path)?;
+            let unchanged = match (&now, &file.old) {
+                (None, None) => true,
+                (Some(now), Some(old)) => now.content == old.content,
+                _ => false,
+            };
+            if !unchanged {
+                return Err(Failure(format!(
+                    "{} changed while rs-pppoe-setup was running; nothing was written \
+                     (run it again)",
+                    file.path.display()
+                )));
+            }
+        }
         let mut written = Vec::new();
         if let Some(dir) = self.peers_path.parent() {
             files::ensure_dir(dir)?;
@@ -531,6 +548,9 @@ mod tests {
     struct Person {
         answers: VecDeque<String>,
         screen: String,
+        /// Something else appends this line to this file while the person
+        /// reads the plan.
+        meanwhile: Option<(PathBuf, &'static str)>,
     }
 
     impl Person {
@@ -538,6 +558,7 @@ mod tests {
             Person {
                 answers: answers.iter().map(|a| (*a).to_owned()).collect(),
                 screen: String::new(),
+                meanwhile: None,
             }
         }
 
@@ -589,6 +610,11 @@ mod tests {
         }
 
         fn confirm(&mut self, prompt: &str) -> io::Result<bool> {
+            if let Some((path, line)) = self.meanwhile.take() {
+                let mut text = fs::read_to_string(&path).unwrap_or_default();
+                text.push_str(line);
+                fs::write(&path, text).unwrap();
+            }
             let typed = self.next(prompt)?;
             let _ = writeln!(self.screen, "{prompt} {typed}");
             Ok(typed != "n")
@@ -819,6 +845,24 @@ mod tests {
         assert!(said.contains("\"me\" * \"********\" *"), "{said}");
         assert!(said.contains("Nothing was written."), "{said}");
         assert_eq!(fs::read_dir(root.file("etc/ppp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_secrets_file_changed_during_the_questions_is_not_overwritten() {
+        let root = Root::new("meanwhile");
+        let chap = root.file("etc/ppp/chap-secrets");
+        fs::write(&chap, "a * 1 *\n").unwrap();
+        let mut person = Person::typing(&["", "me", "pw", "y"]);
+        person.meanwhile = Some((chap.clone(), "b * 2 *\n"));
+        let lan = FakeLan(vec![("eth0", true)]);
+        let (result, _) = run_with(&root.options(), Some(&mut person), &lan);
+        let err = result.unwrap_err().to_string();
+        assert!(
+            err.contains("changed while rs-pppoe-setup was running"),
+            "{err}"
+        );
+        assert_eq!(fs::read_to_string(&chap).unwrap(), "a * 1 *\nb * 2 *\n");
+        assert!(!root.file("etc/ppp/peers/rs-pppoe").exists());
     }
 
     #[test]
