@@ -74,12 +74,13 @@ impl Tmux {
     /// Waits until the screen's last non-empty line is `prompt` (the
     /// program is waiting for us there); returns the screen.
     fn wait_for_prompt(&self, prompt: &str) -> String {
-        self.wait_until(prompt, |screen| {
-            screen
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .is_some_and(|l| l.trim_end() == prompt)
+        self.wait_until(prompt, |screen| last_line(screen) == prompt)
+    }
+
+    /// Waits until `error` is shown and `prompt` asked again below it.
+    fn wait_for_asked_again(&self, error: &str, prompt: &str) -> String {
+        self.wait_until(&format!("{error:?}, then {prompt:?}"), |screen| {
+            screen.contains(error) && last_line(screen) == prompt
         })
     }
 
@@ -101,6 +102,16 @@ impl Tmux {
             sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// The last line with something on it.
+fn last_line(screen: &str) -> &str {
+    screen
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim_end()
 }
 
 impl Drop for Tmux {
@@ -172,7 +183,8 @@ fn a_person_sets_up_a_connection_in_a_terminal() {
     );
 
     // It finds the interface the AC answers on and offers it.
-    let screen = tmux.wait_for_prompt(&format!("Interface facing the gateway [{}]:", lab::CL_IF));
+    let interface_prompt = format!("Interface facing the gateway [{}]:", lab::CL_IF);
+    let screen = tmux.wait_for_prompt(&interface_prompt);
     assert!(
         screen.contains(&format!("{IDLE_IF}: no access concentrator answered")),
         "{screen}"
@@ -189,25 +201,17 @@ fn a_person_sets_up_a_connection_in_a_terminal() {
     // Bad answers are refused with a reason and asked again.
     tmux.type_text("nosuch0");
     tmux.press("Enter");
-    let screen = tmux.wait_until("the unknown interface refused", |s| {
-        s.contains("error: no such interface: \"nosuch0\"")
-    });
-    assert!(
-        screen.trim_end().ends_with(&format!("[{}]:", lab::CL_IF)),
-        "{screen}"
-    );
+    tmux.wait_for_asked_again("error: no such interface: \"nosuch0\"", &interface_prompt);
     tmux.type_text("lo");
     tmux.press("Enter");
-    tmux.wait_until("lo refused", |s| {
-        s.contains("error: \"lo\" is not an Ethernet interface")
-    });
+    tmux.wait_for_asked_again(
+        "error: \"lo\" is not an Ethernet interface",
+        &interface_prompt,
+    );
     tmux.press("Enter"); // the offered default
     tmux.wait_for_prompt("ISP user name:");
     tmux.press("Enter");
-    let screen = tmux.wait_until("the empty user name refused", |s| {
-        s.contains("error: the user name is empty")
-    });
-    assert!(screen.trim_end().ends_with("ISP user name:"), "{screen}");
+    tmux.wait_for_asked_again("error: the user name is empty", "ISP user name:");
     tmux.type_text(USER);
     tmux.press("Enter");
 
