@@ -60,6 +60,8 @@ Options (those of pppd's pppoe-discovery):
    -U             -- use the process id as Host-Uniq (the default)
    -W hexstring   -- use these bytes as Host-Uniq (even number of hex digits)
    -S name        -- list only ACs offering this Service-Name
+                     (NO-SERVICE-NAME-NON-RFC-COMPLIANT: no Service-Name tag
+                     in the PADI, every AC listed)
    -C name        -- list only the AC with this AC-Name
    -Q             -- quiet: list nothing, only set the exit status
    -V             -- print the version and exit

@@ -16,7 +16,13 @@
 //! * the first acceptable PADO wins, and **only that PADO's** AC-Cookie,
 //!   Relay-Session-Id and PPP-Max-Payload go into the PADR — nothing from a
 //!   rejected offer leaks in (the C plugin's flaw, cf. NetBSD
-//!   CVE-2022-29867);
+//!   CVE-2022-29867); the PADR's PPP-Max-Payload is lowered to the
+//!   offer's, as pppd's plugin does;
+//! * `NO-SERVICE-NAME-NON-RFC-COMPLIANT` as the service omits the PADI's
+//!   Service-Name tag (as every upstream plugin does) and takes any offer;
+//!   unlike upstream, whose PADO check then wants that literal name offered
+//!   back and whose PADR asks for it, the PADR asks for the offer's own
+//!   first Service-Name, so the option actually connects;
 //! * a rejected frame never ends or shortens a wait: one forged error-tag
 //!   PADO does not make us give up;
 //! * a PADS is taken only from the chosen AC, and session id 0 or 0xFFFF is
@@ -38,7 +44,7 @@ use crate::wire::{self, DiscoveryFrame, MacAddr};
 
 pub use config::{
     Config, ConfigError, DEFAULT_ATTEMPTS, DEFAULT_MAX_PAYLOAD, DEFAULT_TIMEOUT, HostUniq, Mode,
-    Settings,
+    NO_SERVICE_NAME, Settings,
 };
 pub use frames::padt_frame;
 use policy::{Attempts, Verdict};
@@ -74,6 +80,25 @@ pub enum Failure {
         /// Frames refused while waiting (error tags, bad session ids, …).
         rejected: u32,
     },
+}
+
+impl Failure {
+    /// pppd's discovery phase that failed: 1 (PADI/PADO) or 2 (PADR/PADS).
+    pub fn phase(&self) -> u8 {
+        match self {
+            Failure::NoOffer { .. } => 1,
+            Failure::NoConfirmation { .. } => 2,
+        }
+    }
+
+    /// pppd's own line for this failure, word for word: what log scrapers
+    /// match. [`Display`](std::fmt::Display) adds the details.
+    pub fn pppd_line(&self) -> &'static str {
+        match self {
+            Failure::NoOffer { .. } => "Timeout waiting for PADO packets",
+            Failure::NoConfirmation { .. } => "Timeout waiting for PADS packets",
+        }
+    }
 }
 
 impl std::fmt::Display for Failure {
@@ -145,8 +170,8 @@ enum State {
 #[derive(Debug, Clone)]
 pub struct Client {
     config: Config,
-    /// The advertised PPP-Max-Payload, big-endian, for borrowing into tags.
-    max_payload_be: [u8; 2],
+    /// The PADI's PPP-Max-Payload, big-endian, for borrowing into its tag.
+    padi_max_payload: Option<[u8; 2]>,
     state: State,
 }
 
@@ -169,7 +194,7 @@ impl Client {
                 rejected: 0,
                 mismatched: 0,
             },
-            max_payload_be: frames::max_payload_value(&config),
+            padi_max_payload: config.advertised_max_payload().map(u16::to_be_bytes),
             config,
         };
         // Refuse up front a configuration whose PADI or PADR cannot be sent,
@@ -183,7 +208,8 @@ impl Client {
             relay_id: None,
             max_payload: None,
         };
-        frames::padr(&client.config, &client.max_payload_be, &worst_offer)
+        let padr_max_payload = client.padi_max_payload;
+        frames::padr(&client.config, padr_max_payload.as_ref(), &worst_offer)
             .to_bytes()
             .map_err(ConfigError::TooLong)?;
         Ok(client)
@@ -249,7 +275,11 @@ impl Client {
         // bug, and is reported as "nothing to send" rather than a panic.
         let bytes = match (&self.state, frame) {
             (State::Requesting { offer, .. }, Frame::Padr) => {
-                frames::padr(&self.config, &self.max_payload_be, offer).to_bytes()
+                let max_payload = self
+                    .config
+                    .requested_max_payload(offer.max_payload)
+                    .map(u16::to_be_bytes);
+                frames::padr(&self.config, max_payload.as_ref(), offer).to_bytes()
             }
             _ => self.padi().to_bytes(),
         };
@@ -368,7 +398,7 @@ impl Client {
     }
 
     fn padi(&self) -> DiscoveryFrame<'_> {
-        frames::padi(&self.config, &self.max_payload_be)
+        frames::padi(&self.config, self.padi_max_payload.as_ref())
     }
 }
 

@@ -42,13 +42,15 @@ pub struct Session {
     pub ac_mac: MacAddr,
     /// AC-Name from the chosen PADO.
     pub ac_name: Vec<u8>,
-    /// The Service-Name we requested.
+    /// The Service-Name the PADS confirmed (the one the PADR asked for when
+    /// the PADS carries none).
     pub service_name: Vec<u8>,
     /// AC-Cookie from the chosen PADO (echoed in PADT).
     pub cookie: Option<Vec<u8>>,
     /// Relay-Session-Id (the PADS's if it has one, else the PADO's).
     pub relay_id: Option<Vec<u8>>,
-    /// PPP-Max-Payload the AC agreed to (the PADS's, else the PADO's).
+    /// PPP-Max-Payload the AC agreed to: the smaller of the PADO's and the
+    /// PADS's valid values, or whichever it sent.
     pub max_payload: Option<u16>,
 }
 
@@ -178,7 +180,8 @@ pub(super) fn judge_offer(config: &Config, frame: &DiscoveryFrame<'_>, known: &[
         .tag_values(TagType::ServiceName)
         .map(<[u8]>::to_vec)
         .collect();
-    if service_names.is_empty() {
+    // The user declared the AC non-compliant: it may offer no service.
+    if service_names.is_empty() && !config.omit_service_name {
         return Verdict::Reject(Rejection::NoServiceName);
     }
     if let Some(wanted) = &config.ac_name {
@@ -235,17 +238,24 @@ pub(super) fn judge_confirmation(
     if frame.session_id == 0 || frame.session_id == 0xffff {
         return Verdict::Reject(Rejection::BadSessionId(frame.session_id));
     }
+    let pads_max_payload = valid_max_payload(frame);
     Verdict::Confirm(Session {
         session_id: frame.session_id,
         ac_mac: offer.ac_mac,
         ac_name: offer.ac_name.clone(),
-        service_name: config.service_name.clone(),
+        service_name: frame
+            .tag_value(TagType::ServiceName)
+            .unwrap_or_else(|| config.requested_service(&offer.service_names))
+            .to_vec(),
         cookie: offer.cookie.clone(),
         relay_id: frame
             .tag_value(TagType::RelaySessionId)
             .map(<[u8]>::to_vec)
             .or_else(|| offer.relay_id.clone()),
-        max_payload: valid_max_payload(frame).or(offer.max_payload),
+        max_payload: match (pads_max_payload, offer.max_payload) {
+            (Some(pads), Some(pado)) => Some(pads.min(pado)),
+            (pads, pado) => pads.or(pado),
+        },
     })
 }
 

@@ -6,11 +6,16 @@
 //! plugs in pppd and [`SysNetwork`]; the tests plug in fakes.
 //!
 //! Behaviour follows pppd's own `rp-pppoe.so` (ppp-project's `pppoe.so`,
-//! 2.4.9 and 2.5.x) — same option names, log lines, script variables and
-//! MTU rules — with these differences:
+//! 2.4.9 and 2.5.x) — same option names (plus rp-pppoe 4.0's
+//! `rp_pppoe_mac`), log lines (2.5.x's words and levels, `pppd_log`),
+//! script variables and MTU rules (2.5.3's, for every pppd version) — with
+//! these differences:
 //!
 //! * options are checked after all of them were read (order does not
-//!   matter) and range-checked;
+//!   matter); values the reference misbehaves with are option errors,
+//!   unusual ones are clamped with a warning (`options`);
+//! * `pppoe-service NO-SERVICE-NAME-NON-RFC-COMPLIANT` connects to any
+//!   access concentrator, not only to one offering a service of that name;
 //! * `nic-<name>` that is too long, missing or not Ethernet is an option
 //!   error that says so, rather than "unrecognized option";
 //! * a PADT is sent on every disconnect, with our real MAC, also in
@@ -24,21 +29,22 @@ mod host;
 mod mtu;
 mod options;
 pub mod panic_boundary;
+mod pppd_log;
 mod session_file;
 mod sys_network;
 
 use std::path::PathBuf;
 
-use crate::discovery::{self, Config, Event, Failure, Mode, Outcome, Rejection};
+use crate::discovery::{self, Config, Event, Failure, Mode, Outcome};
 use crate::driver::{Direction, Hooks};
 use crate::sys::InterfaceError;
-use crate::wire::{DiscoveryFrame, MacAddr, printable};
+use crate::wire::printable;
 
 pub use host::{DiscoveryError, Host, InterfaceInfo, LcpMru, Level, Network, SessionSocket};
-pub use mtu::{MAX_PPPOE_MTU, PPPOE_OVERHEAD};
+pub use mtu::PPPOE_OVERHEAD;
 pub use options::{
-    ExistingSession, OptionError, PADI_ATTEMPTS_RANGE, PADI_TIMEOUT_RANGE, PluginOptions,
-    RawOptions, SESSION_ID_RANGE, VERBOSE_RANGE,
+    Adjusted, ExistingSession, IntRule, OPTION_NAMES, OptionError, OptionName, Outside,
+    PluginOptions, RawOptions, SESSION_ID_RANGE,
 };
 pub use session_file::{SessionRecord, SessionStore};
 pub use sys_network::SysNetwork;
@@ -219,10 +225,13 @@ impl<H: Host, N: Network> Plugin<H, N> {
         if interface.is_empty() {
             return Err(OptionError("no PPPoE interface was given".into()));
         }
-        let options = PluginOptions::from_raw(raw)?;
-        let configured = mtu::cap_configured(self.host.lcp_mru());
-        self.host.set_lcp_mru(configured);
-        self.configured_mru = Some(configured);
+        let (options, adjusted) = PluginOptions::from_raw(raw)?;
+        for note in &adjusted {
+            self.host.log(Level::Warn, &note.to_string());
+        }
+        // Kept as configured, as pppd 2.5.3 does (no cap at 1500: RFC 4638
+        // jumbo sessions); each connect starts again from these.
+        self.configured_mru = Some(self.host.lcp_mru());
         self.interface = Some(interface.to_owned());
         self.options = Some(options);
         Ok(())
@@ -270,7 +279,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
         self.host.set_ppp_devnam(&interface);
 
         let host_uniq = options.discovery.host_uniq.bytes(self.host.pid());
-        let (session, discovered) = self.obtain_session(&interface, &options, link.mac, mru)?;
+        let (session, discovered) = self.obtain_session(&interface, &options, link, mru)?;
         self.announce(&interface, &session);
         let record = SessionRecord {
             pid: self.host.pid(),
@@ -307,14 +316,19 @@ impl<H: Host, N: Network> Plugin<H, N> {
         &mut self,
         interface: &str,
         options: &PluginOptions,
-        our_mac: MacAddr,
+        link: InterfaceInfo,
         mru: LcpMru,
     ) -> Result<(discovery::Session, bool), ConnectError> {
         if let Some(existing) = options.existing_session {
             return Ok((attached_session(existing, options), false));
         }
+        if let Some(lines) = mtu::interface_mtu_warning(interface, link.mtu) {
+            for line in lines {
+                self.host.log(Level::Error, &line);
+            }
+        }
         let mut config =
-            Config::from_settings(our_mac, &options.discovery, self.host.pid(), Mode::Session);
+            Config::from_settings(link.mac, &options.discovery, self.host.pid(), Mode::Session);
         config.max_payload = mtu::max_payload_to_advertise(mru);
         let session = self.discover(interface, config, options.verbose)?;
         self.host
@@ -323,7 +337,8 @@ impl<H: Host, N: Network> Plugin<H, N> {
     }
 
     /// Tells pppd and its scripts about the session: the log lines the
-    /// reference writes, pppd's session and remote numbers, `MACREMOTE` and
+    /// reference writes (the connection line at warning level, as pppd's
+    /// plugin has it), pppd's session and remote numbers, `MACREMOTE` and
     /// `ACNAME`.
     fn announce(&mut self, interface: &str, session: &discovery::Session) {
         self.host.log(
@@ -333,7 +348,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
         self.host.set_session_number(i32::from(session.session_id));
         let remote = session.ac_mac.to_upper();
         self.host.log(
-            Level::Info,
+            Level::Warn,
             &format!("Connected to {remote} via interface {interface}"),
         );
         self.host.set_remote_number(&remote);
@@ -566,8 +581,14 @@ impl ConnectError {
                 &format!("Failed to create PPPoE socket: {source}"),
             ),
             ConnectError::NoSession(failure) => {
-                host.log(Level::Warn, &failure.to_string());
-                host.log(Level::Error, "Unable to complete PPPoE Discovery");
+                host.log(Level::Warn, failure.pppd_line());
+                host.log(
+                    Level::Error,
+                    &format!(
+                        "Unable to complete PPPoE Discovery phase {}",
+                        failure.phase()
+                    ),
+                );
             }
             ConnectError::OffersOnly => {
                 host.log(Level::Error, "PPPoE discovery ended without a session")
@@ -575,6 +596,13 @@ impl ConnectError {
             ConnectError::Cancelled => {
                 host.log(Level::Info, "PPPoE discovery interrupted by a signal")
             }
+            ConnectError::Discovery {
+                source: DiscoveryError::Interface(source),
+                ..
+            } => host.log(
+                Level::Error,
+                &format!("Failed to create PPPoE discovery socket: {source}"),
+            ),
             ConnectError::Discovery { interface, source } => host.log(
                 Level::Error,
                 &format!("PPPoE discovery on {interface} failed: {source}"),
@@ -615,41 +643,25 @@ struct DiscoveryLog<'a, H: Host> {
     frames: bool,
 }
 
+impl<H: Host> DiscoveryLog<'_, H> {
+    fn log_all(&self, lines: Vec<(Level, String)>) {
+        for (level, line) in lines {
+            self.host.log(level, &line);
+        }
+    }
+}
+
 impl<H: Host> Hooks for DiscoveryLog<'_, H> {
     fn event(&mut self, event: &Event) {
-        let host = self.host;
-        match event {
-            Event::Ignored | Event::Confirmed(_) => {}
-            Event::Offer(offer) => {
-                let level = if self.verbose >= 1 {
-                    Level::Info
-                } else {
-                    Level::Debug
-                };
-                host.log(
-                    level,
-                    &format!("Access-Concentrator: {}", printable(&offer.ac_name)),
-                );
-                for service in &offer.service_names {
-                    host.log(level, &format!("Service-Name: {}", printable(service)));
-                }
-                if let Some(max_payload) = offer.max_payload {
-                    host.log(level, &format!("Max-Payload: {max_payload}"));
-                }
-                host.log(level, &format!("AC-Ethernet-Address: {}", offer.ac_mac));
-            }
+        let lines = match event {
+            Event::Ignored => return,
+            Event::Offer(offer) => pppd_log::offer_lines(offer, self.verbose),
+            Event::Confirmed(session) => pppd_log::confirmation_lines(session, self.verbose),
             Event::Rejected { from, reason } => {
-                let level = match reason {
-                    Rejection::ErrorTag { .. } => Level::Warn,
-                    _ if self.verbose >= 2 => Level::Info,
-                    _ => Level::Debug,
-                };
-                host.log(
-                    level,
-                    &format!("Ignoring discovery frame from {from}: {reason}"),
-                );
+                pppd_log::rejection_lines(*from, reason, self.verbose)
             }
-        }
+        };
+        self.log_all(lines);
     }
 
     fn cancelled(&mut self) -> bool {
@@ -660,16 +672,9 @@ impl<H: Host> Hooks for DiscoveryLog<'_, H> {
         if !self.frames {
             return;
         }
-        let verb = match direction {
-            Direction::Sent => "Send",
-            Direction::Received => "Recv",
-        };
-        let text = match DiscoveryFrame::parse(frame) {
-            Ok(parsed) => parsed.to_string(),
-            Err(e) => format!("{} bytes, unparsable: {e}", frame.len()),
-        };
-        self.host
-            .log(Level::Debug, &format!("{verb} PPPoE Discovery {text}"));
+        for line in pppd_log::packet_dump(direction, frame, self.verbose >= 2) {
+            self.host.log(Level::Debug, &line);
+        }
     }
 }
 
