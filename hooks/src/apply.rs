@@ -19,13 +19,11 @@ impl From<NftError> for NetlinkError {
     }
 }
 
-/// Where ops go. The nftables socket is opened on first use; a run that
-/// deleted nftables objects hands its release to [`crate::sys`].
+/// Where ops go. The nftables socket is opened on first use (or was, to
+/// read the state); the caller hands its release to [`crate::sys`].
 pub struct Kernel<'a> {
     pub handle: &'a Handle,
     pub nft: Option<Nft>,
-    /// An nftables transaction of this run deleted something.
-    pub nft_deleted: bool,
 }
 
 impl Kernel<'_> {
@@ -62,10 +60,7 @@ impl Kernel<'_> {
                     .collect();
                 let only_deletes = changes.iter().all(|c| matches!(c, Change::Delete(_)));
                 match self.nft()?.apply(&changes) {
-                    Ok(()) => {
-                        self.nft_deleted |= changes.iter().any(|c| matches!(c, Change::Delete(_)));
-                        Ok(Outcome::Done)
-                    }
+                    Ok(()) => Ok(Outcome::Done),
                     // Deleting what is not there: done already (and the
                     // aborted transaction freed nothing).
                     Err(error) if only_deletes && error.errno == Some(libc::ENOENT) => {

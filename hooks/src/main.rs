@@ -381,7 +381,6 @@ async fn hook(
     let mut kernel = apply::Kernel {
         handle: &handle,
         nft,
-        nft_deleted: false,
     };
     // Up: the source rule and route first (what always works), then the
     // forwarding part. Down: the other way round. A failure of the
@@ -407,10 +406,8 @@ async fn hook(
             }
         }
     }
-    if kernel.nft_deleted {
-        if let Some(nft) = &kernel.nft {
-            sys::release_after_exit(nft.socket());
-        }
+    if let Some(nft) = &kernel.nft {
+        sys::release_after_exit(nft.socket());
     }
     for warning in &warnings {
         log.warning(&format!("{what}: {warning}"));

@@ -202,14 +202,15 @@ impl Nft {
 
     /// Apply `changes` as one transaction: all of it or nothing.
     pub fn apply(&mut self, changes: &[Change]) -> Result<(), NftError> {
-        let what = changes
-            .iter()
-            .map(|change| match change {
-                Change::Add(table) => format!("add table ip {}", table.name()),
-                Change::Delete(name) => format!("delete table ip {name}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let what = "nftables: ".to_owned()
+            + &changes
+                .iter()
+                .map(|change| match change {
+                    Change::Add(table) => format!("add table ip {}", table.name()),
+                    Change::Delete(name) => format!("delete table ip {name}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
         let begin = self.next_sequence();
         let mut batch = encode(
             ControlMessage::BatchBegin,

@@ -49,16 +49,27 @@ pub fn lock(path: &Path, deadline: Instant) -> io::Result<RunLock> {
     }
 }
 
+/// How long after the hook's exit its netfilter socket is closed: longer
+/// than a grace period on a loaded machine.
+pub const RELEASE_DELAY: Duration = Duration::from_millis(250);
+
 /// Leave the last close of `socket` to a child that outlives this process.
 ///
-/// After an nftables transaction that deleted something, closing a
-/// netfilter netlink socket waits for the kernel to free the deleted
-/// objects, which takes an RCU grace period (5-15 ms here, several times
-/// the rest of the run). The child holds a copy of the socket and nothing
-/// else, waits for this process to end, and closes it then, so that
-/// neither pppd nor the next hook waits for that. Best effort: if the fork
-/// fails, the process just pays the wait itself.
+/// The last close of a netfilter netlink socket waits until the kernel has
+/// freed what recent nftables transactions in this network namespace
+/// deleted (ours, or the previous run's), which takes an RCU grace period
+/// (5-30 ms here, several times the rest of the run), and it waits holding
+/// the namespace's nftables commit lock, so the next transaction waits
+/// too. The child holds a copy of the socket and nothing else, waits for
+/// this process to end and then for [`RELEASE_DELAY`], by when the kernel
+/// has freed what we deleted, and closes it: neither pppd nor the next
+/// hook waits. Best effort: if the fork fails, the process just pays the
+/// wait itself.
 pub fn release_after_exit(socket: &impl AsRawFd) {
+    const DELAY: libc::timespec = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: RELEASE_DELAY.as_nanos() as libc::c_long,
+    };
     let socket = socket.as_raw_fd();
     let mut pipe = [0; 2];
     // SAFETY: pipe2 writes two descriptors into the two-element array.
@@ -88,6 +99,8 @@ pub fn release_after_exit(socket: &impl AsRawFd) {
             while libc::read(1, (&raw mut byte).cast(), 1) < 0
                 && *libc::__errno_location() == libc::EINTR
             {}
+            let mut rest = DELAY;
+            while libc::nanosleep(&rest, &raw mut rest) != 0 {}
             libc::_exit(0);
         }
     }
