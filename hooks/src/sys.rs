@@ -49,16 +49,16 @@ pub fn lock(path: &Path, deadline: Instant) -> io::Result<RunLock> {
     }
 }
 
-/// How long after the hook's exit its netfilter socket is closed: longer
-/// than a grace period on a loaded machine.
-pub const RELEASE_DELAY: Duration = Duration::from_millis(250);
+/// How long after the hook's exit its netfilter socket is closed: a few
+/// grace periods, even on a loaded machine (they took 4-30 ms here).
+pub const RELEASE_DELAY: Duration = Duration::from_millis(50);
 
 /// Leave the last close of `socket` to a child that outlives this process.
 ///
 /// The last close of a netfilter netlink socket waits until the kernel has
 /// freed what recent nftables transactions in this network namespace
 /// deleted (ours, or the previous run's), which takes an RCU grace period
-/// (5-30 ms here, several times the rest of the run), and it waits holding
+/// (4-30 ms here, several times the rest of the run), and it waits holding
 /// the namespace's nftables commit lock, so the next transaction waits
 /// too. The child holds a copy of the socket and nothing else, waits for
 /// this process to end and then for [`RELEASE_DELAY`], by when the kernel

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Full pppd sessions in QEMU guests: the entry point for the test command.
 #
-#   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH] [--reference]
+#   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH] [--reference] [--hook PATH]
 #
 #   --plugin-2.4.9 PATH   plugin built against pppd 2.4.9 headers
 #                         (cargo build --release: target/release/librs_pppoe.so)
@@ -9,10 +9,13 @@
 #                         (target/pppd-2.5.2/release/librs_pppoe.so)
 #   --reference           also run the distributions' rp-pppoe.so on both
 #                         versions (proves the harness itself)
+#   --hook PATH           rs-pppoe-rule (static build): built plugins also get
+#                         a boot running scenarios/hook-forward.sh with it
 #
 # One guest boot per (pppd version, plugin); each runs every check of
 # scenarios/pppoe-session.sh. A built plugin (an absolute path) also gets a
-# second boot running scenarios/plugin-extras.sh. Ends with one line `guest: N passed, N failed`
+# second boot running scenarios/plugin-extras.sh (and, with --hook, a third
+# running scenarios/hook-forward.sh). Ends with one line `guest: N passed, N failed`
 # and exits non-zero when anything failed (a guest that dies or hits the
 # watchdog counts as one failure).
 set -uo pipefail
@@ -22,6 +25,7 @@ runs=()
 add_run() { runs+=("$1|$2|${3:-}"); }
 
 reference=0
+hook=""
 while [ $# -gt 0 ]; do
     case $1 in
         --plugin-2.4.9|--plugin-2.5.2)
@@ -32,7 +36,12 @@ while [ $# -gt 0 ]; do
             add_run "$version" "$path"
             shift 2 ;;
         --reference) reference=1; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --hook)
+            hook=${2:?--hook needs a path}
+            [ -x "$hook" ] || { echo "guest-tests.sh: $hook is not executable" >&2; exit 2; }
+            hook=$(cd "$(dirname "$hook")" && pwd)/$(basename "$hook")
+            shift 2 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "guest-tests.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -40,7 +49,7 @@ if [ "$reference" = 1 ]; then
     add_run 2.4.9 rp-pppoe.so "ppp-project/ppp#465: the 2.4.9 plugin never sends PADT"
     add_run 2.5.2 rp-pppoe.so
 fi
-[ "${#runs[@]}" -gt 0 ] || { sed -n '2,17p' "$0" >&2; exit 2; }
+[ "${#runs[@]}" -gt 0 ] || { sed -n '2,20p' "$0" >&2; exit 2; }
 
 # Build the cache once up front, so its progress is not mixed into a run.
 prepare_args=(--pppd 2.4.9)
@@ -64,9 +73,14 @@ for run in "${runs[@]}"; do
     # Our own plugin also gets the checks the reference would fail by
     # design (range-checked options, stale-session PADT, pppoe-sess side).
     case $plugin in /*) scenarios+=(plugin-extras.sh) ;; esac
+    # The hook under this pppd, from ip-up.d: the container case.
+    case $plugin in /*) [ -z "$hook" ] || scenarios+=(hook-forward.sh) ;; esac
     for scenario in "${scenarios[@]}"; do
-        scenario_args=("${args[@]}")
-        [ "$scenario" = pppoe-session.sh ] || scenario_args=("$plugin")
+        case $scenario in
+            pppoe-session.sh) scenario_args=("${args[@]}") ;;
+            hook-forward.sh) scenario_args=("$plugin" "$hook") ;;
+            *) scenario_args=("$plugin") ;;
+        esac
         echo "# === pppd $version, plugin $plugin, $scenario"
         start=$(date +%s%N)
         # Per-run totals become comments: the last `guest:` line is the total.

@@ -6,7 +6,9 @@
 //! 3. unless `--no-guest`: the plugin built for pppd 2.4.9 (this host's
 //!    headers) and 2.5.2 (a cached Debian trixie root), then real pppd
 //!    sessions in the QEMU guest, with the distro's rp-pppoe.so run the same
-//!    way to prove the harness; then the demo, with and without the hook.
+//!    way to prove the harness, and the hook from ip-up.d with a container
+//!    behind DNAT (`demo.sh --container`) on both; then the demo, with and
+//!    without the hook.
 
 use std::{path::PathBuf, process::Command};
 
@@ -77,9 +79,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         step("guest prepare", prepared);
         if prepared_ok {
             let plugins = build_plugin("2.4.9", None)
-                .and_then(|old| Ok((old, build_plugin("2.5.2", Some(trixie_include_dir()))?)));
+                .and_then(|old| Ok((old, build_plugin("2.5.2", Some(trixie_include_dir()))?)))
+                // The hook as installed, for its scenario under real pppd.
+                .and_then(|(old, new)| Ok((old, new, crate::install::build_hook()?)));
             match plugins {
-                Ok((old, new)) => {
+                Ok((old, new, hook)) => {
                     step(
                         "guest sessions",
                         exec_counting(
@@ -89,7 +93,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
                                 .arg(&old)
                                 .arg("--plugin-2.5.2")
                                 .arg(&new)
-                                .arg("--reference"),
+                                .arg("--reference")
+                                .arg("--hook")
+                                .arg(&hook),
                             &mut tally,
                         ),
                     );
