@@ -59,11 +59,15 @@ impl Kernel<'_> {
                     })
                     .collect();
                 let only_deletes = changes.iter().all(|c| matches!(c, Change::Delete(_)));
-                match self.nft()?.apply(&changes) {
+                let result = self.nft().and_then(|nft| nft.apply(&changes));
+                match result {
                     Ok(()) => Ok(Outcome::Done),
-                    // Deleting what is not there: done already (and the
-                    // aborted transaction freed nothing).
-                    Err(error) if only_deletes && error.errno == Some(libc::ENOENT) => {
+                    // Deleting what is not there (or cannot be, in a
+                    // kernel without nftables): done already.
+                    Err(error)
+                        if only_deletes
+                            && (error.errno == Some(libc::ENOENT) || error.is_unsupported()) =>
+                    {
                         Ok(Outcome::AlreadyGone)
                     }
                     Err(error) => Err(error.into()),

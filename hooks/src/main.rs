@@ -242,7 +242,7 @@ struct Session<'a> {
 
 /// What forwarding needs to know on `up`: our nftables table (through
 /// `nft`, opened here) and the interface's reverse-path filter.
-fn read_forward_state(iface: &str, nft: &mut Option<Nft>) -> ForwardState {
+fn read_forward_state(iface: &str, nft: &mut Option<Nft>, dry_run: bool) -> ForwardState {
     let read = |name: &str| {
         std::fs::read_to_string(format!("/proc/sys/net/ipv4/conf/{name}/rp_filter"))
             .ok()
@@ -264,6 +264,11 @@ fn read_forward_state(iface: &str, nft: &mut Option<Nft>) -> ForwardState {
     let nft_state = match opened.read_table(&forward::table_name(iface)) {
         Ok(Some(table)) => NftState::Table(table.comment),
         Ok(None) => NftState::NoTable,
+        // Reading needs CAP_NET_ADMIN; a dry run need not have it.
+        Err(error) if dry_run && error.errno == Some(libc::EPERM) => {
+            println!("# cannot read nftables ({error}): planning as if our table were absent");
+            NftState::NoTable
+        }
         Err(error) => NftState::Unusable(describe_nft_error(&error)),
     };
     ForwardState {
@@ -314,7 +319,7 @@ async fn hook(
             },
         ),
         (Some(handle), Mode::Up) => match netlink::read_state(handle, iface, slot.table).await {
-            Ok(state) => (state, read_forward_state(iface, &mut nft)),
+            Ok(state) => (state, read_forward_state(iface, &mut nft, dry_run)),
             Err(error) if dry_run => {
                 println!("# cannot read the kernel state ({error}): planning from empty");
                 (
@@ -398,7 +403,10 @@ async fn hook(
             Err(error) if is_forwarding => {
                 let mut why = error.error.to_string();
                 append_rollback(&mut why, &error);
-                warnings.push(plan::no_forwarding_warning(iface, &why));
+                warnings.push(match mode {
+                    Mode::Up => plan::no_forwarding_warning(iface, &why),
+                    Mode::Down => format!("{iface}: could not remove the forwarding part: {why}"),
+                });
             }
             Err(error) => {
                 failure = Some(error);

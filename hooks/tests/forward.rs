@@ -524,6 +524,12 @@ fn without_nftables_in_the_kernel_the_source_rule_goes_in_with_one_warning_and_e
     let output = run("down");
     assert_ok(&output, "down without nftables");
     assert!(!netns.rules().contains(ADDR));
+    let size = syslog.recv(&mut buffer).expect("down's message");
+    let message = text(&buffer[..size]);
+    assert!(
+        message.starts_with("<30>") && message.contains("(already gone)"),
+        "nothing to warn about on down: {message}"
+    );
 }
 
 #[test]
