@@ -883,6 +883,24 @@ mod tests {
         ForwardState { nft, rp_filter }
     }
 
+    /// `up` of ppp0 (table 100, mark rule slot 300) from this state.
+    fn plan_up(
+        forwarding: &Forwarding,
+        rules: Vec<SeenRule>,
+        nft: NftState,
+        rp_filter: Option<(u32, u32)>,
+    ) -> ForwardPlan {
+        plan_forwarding(
+            Mode::Up,
+            "ppp0",
+            100,
+            forwarding,
+            Some(300),
+            &up_state(rules),
+            &forward_state(nft, rp_filter),
+        )
+    }
+
     fn wanted_ppp0_table() -> Table {
         Table {
             iface: "ppp0".into(),
@@ -892,14 +910,11 @@ mod tests {
 
     #[test]
     fn forwarding_up_adds_the_table_then_the_fwmark_rule() {
-        let plan = plan_forwarding(
-            Mode::Up,
-            "ppp0",
-            100,
+        let plan = plan_up(
             &forwarding_on(RpFilterPolicy::Loose),
-            Some(300),
-            &up_state(main_table_rules()),
-            &forward_state(NftState::NoTable, Some((0, 0))),
+            main_table_rules(),
+            NftState::NoTable,
+            Some((0, 0)),
         );
         assert_eq!(
             plan.ops,
@@ -924,14 +939,11 @@ mod tests {
         let mut rules = main_table_rules();
         rules.push(fwmark_rule(MARK));
         let comment = wanted_ppp0_table().comment();
-        let plan = plan_forwarding(
-            Mode::Up,
-            "ppp0",
-            100,
+        let plan = plan_up(
             &forwarding_on(RpFilterPolicy::Loose),
-            Some(300),
-            &up_state(rules),
-            &forward_state(NftState::Table(Some(comment)), Some((2, 0))),
+            rules,
+            NftState::Table(Some(comment)),
+            Some((2, 0)),
         );
         assert_eq!(plan, ForwardPlan::default());
     }
@@ -950,14 +962,11 @@ mod tests {
             ..fwmark_rule(old)
         });
         for seen in [Some("rs-pppoe-rule v0: old".to_owned()), None] {
-            let plan = plan_forwarding(
-                Mode::Up,
-                "ppp0",
-                100,
+            let plan = plan_up(
                 &forwarding_on(RpFilterPolicy::Loose),
-                Some(300),
-                &up_state(rules.clone()),
-                &forward_state(NftState::Table(seen), None),
+                rules.clone(),
+                NftState::Table(seen),
+                None,
             );
             let lines: Vec<String> = plan.ops.iter().map(Op::summary).collect();
             assert_eq!(
@@ -975,17 +984,11 @@ mod tests {
 
     #[test]
     fn without_nftables_forwarding_is_only_a_warning() {
-        let plan = plan_forwarding(
-            Mode::Up,
-            "ppp0",
-            100,
+        let plan = plan_up(
             &forwarding_on(RpFilterPolicy::Loose),
-            Some(300),
-            &up_state(main_table_rules()),
-            &forward_state(
-                NftState::Unusable("the kernel has no nftables".into()),
-                Some((1, 1)),
-            ),
+            main_table_rules(),
+            NftState::Unusable("the kernel has no nftables".into()),
+            Some((1, 1)),
         );
         assert!(plan.ops.is_empty(), "{:?}", plan.ops);
         assert_eq!(plan.warnings.len(), 1);
@@ -1006,14 +1009,11 @@ mod tests {
             (2, 1, false),
             (0, 0, false),
         ] {
-            let plan = plan_forwarding(
-                Mode::Up,
-                "ppp0",
-                100,
+            let plan = plan_up(
                 &forwarding_on(RpFilterPolicy::Loose),
-                Some(300),
-                &up_state(main_table_rules()),
-                &forward_state(NftState::NoTable, Some((all, own))),
+                main_table_rules(),
+                NftState::NoTable,
+                Some((all, own)),
             );
             let sets = plan
                 .ops
@@ -1021,14 +1021,11 @@ mod tests {
                 .any(|op| op.to_string() == "sysctl -w net.ipv4.conf.ppp0.rp_filter=2");
             assert_eq!(sets, strict, "all={all} ppp0={own}");
         }
-        let plan = plan_forwarding(
-            Mode::Up,
-            "ppp0",
-            100,
+        let plan = plan_up(
             &forwarding_on(RpFilterPolicy::Keep),
-            Some(300),
-            &up_state(main_table_rules()),
-            &forward_state(NftState::NoTable, Some((1, 0))),
+            main_table_rules(),
+            NftState::NoTable,
+            Some((1, 0)),
         );
         assert!(
             !plan

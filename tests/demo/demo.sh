@@ -309,59 +309,51 @@ if [ "$container" = 1 ]; then
 fi
 
 # --- 5. the fetch from the internet ------------------------------------------------
-ip netns exec lan-router tcpdump -i lan0 -n -l -U "tcp and src host $IPLOCAL" \
-    >"$WORK/lan-router.tcpdump" 2>"$WORK/lan-router.tcpdump.err" &
-tcpdump_pid=$!
-wait_for 10 grep -q 'listening on' "$WORK/lan-router.tcpdump.err"
-say "[5/6] the internet client $CLIENT_IP fetches $URL"
-fetch_start=$EPOCHSECONDS
-fetched=$(ip netns exec internet timeout 10 busybox wget -q -O - "$URL" 2>"$WORK/wget.err")
-fetch_status=$?
-fetch_secs=$((EPOCHSECONDS - fetch_start))
-nap 0.5
-kill "$tcpdump_pid" 2>/dev/null
-wait "$tcpdump_pid" 2>/dev/null
-leaked=$(grep -c " > $CLIENT_IP\." "$WORK/lan-router.tcpdump")
-fetch_ok=0
-if [ "$fetch_status" = 0 ] && [ "$fetched" = "$PAGE" ]; then
-    fetch_ok=1
-    detail "got the page: \"$fetched\""
-elif [ "$fetch_status" = 124 ]; then
-    detail "no answer: wget gave up after ${fetch_secs} s"
-else
-    detail "fetch failed (status $fetch_status): $(head -1 "$WORK/wget.err")"
-fi
-detail "replies from $IPLOCAL that reached the LAN router (which drops them): $leaked"
-
-# fetch_container: the internet client fetches the container's page; sets
-# container_ok (1 when it got the page) and container_leaked (the
-# container's replies, after the reverse NAT, seen at the LAN router).
-fetch_container() {
-    ip netns exec lan-router tcpdump -i lan0 -n -l -U "tcp and src host $IPLOCAL and src port 8080" \
-        >"$WORK/container.tcpdump" 2>"$WORK/container.tcpdump.err" &
+# fetch NAME URL EXPECTED WHAT FILTER: the internet client fetches URL while
+# the LAN router captures FILTER; sets fetch_ok (1 when it got EXPECTED) and
+# leaked (replies to the client that reached the LAN router).
+fetch() {
+    local name=$1 url=$2 expected=$3 what=$4 filter=$5
+    ip netns exec lan-router tcpdump -i lan0 -n -l -U "$filter" \
+        >"$WORK/$name.tcpdump" 2>"$WORK/$name.tcpdump.err" &
     local capture=$!
-    wait_for 10 grep -q 'listening on' "$WORK/container.tcpdump.err"
-    local got status
-    got=$(ip netns exec internet timeout 10 busybox wget -q -O - "$CONTAINER_URL" 2>"$WORK/wget-container.err")
+    wait_for 10 grep -q 'listening on' "$WORK/$name.tcpdump.err"
+    [ -z "${fetch_say:-}" ] || say "$fetch_say"
+    local start=$EPOCHSECONDS got status secs
+    got=$(ip netns exec internet timeout 10 busybox wget -q -O - "$url" 2>"$WORK/$name.wget.err")
     status=$?
+    secs=$((EPOCHSECONDS - start))
     nap 0.5
     kill "$capture" 2>/dev/null
     wait "$capture" 2>/dev/null
-    container_leaked=$(grep -c " > $CLIENT_IP\." "$WORK/container.tcpdump")
-    container_ok=0
-    if [ "$status" = 0 ] && [ "$got" = "$CONTAINER_PAGE" ]; then
-        container_ok=1
-        detail "got the container's page: \"$got\""
+    leaked=$(grep -c " > $CLIENT_IP\." "$WORK/$name.tcpdump")
+    fetch_ok=0
+    if [ "$status" = 0 ] && [ "$got" = "$expected" ]; then
+        fetch_ok=1
+        detail "got $what: \"$got\""
     elif [ "$status" = 124 ]; then
-        detail "no answer: wget gave up after 10 s"
+        detail "no answer: wget gave up after ${secs} s"
     else
-        detail "fetch failed (status $status): $(head -1 "$WORK/wget-container.err")"
+        detail "fetch failed (status $status): $(head -1 "$WORK/$name.wget.err")"
     fi
-    detail "the container's replies that reached the LAN router (which drops them): $container_leaked"
+}
+fetch_say="[5/6] the internet client $CLIENT_IP fetches $URL" \
+    fetch lan-router "$URL" "$PAGE" "the page" "tcp and src host $IPLOCAL"
+detail "replies from $IPLOCAL that reached the LAN router (which drops them): $leaked"
+
+# fetch_container: the container's page, through its DNAT on port 8080;
+# sets container_ok and container_leaked (the host page's results stay).
+fetch_container() {
+    local host_ok=$fetch_ok host_leaked=$leaked
+    fetch "container-$1" "$CONTAINER_URL" "$CONTAINER_PAGE" "the container's page" \
+        "tcp and src host $IPLOCAL and src port 8080"
+    detail "the container's replies that reached the LAN router (which drops them): $leaked"
+    container_ok=$fetch_ok container_leaked=$leaked
+    fetch_ok=$host_ok leaked=$host_leaked
 }
 if [ "$container" = 1 ]; then
     say "[5/6] the internet client fetches the container: $CONTAINER_URL"
-    fetch_container
+    fetch_container with
     with_forwarding_ok=$container_ok with_forwarding_leaked=$container_leaked
     # The same hook without its forwarding part: only the source rule, as
     # the article's two-line hook. 10-rule is run again as ip-up runs it.
@@ -369,7 +361,7 @@ if [ "$container" = 1 ]; then
     env -i /etc/ppp/ip-up.d/10-rule "$IFNAME" "$DEVICE" 0 "$IPLOCAL" "$IPREMOTE" ""
     say "[5/6] the same fetch without the forwarding part (forward = no in /etc/ppp/rs-pppoe-rule.conf, 10-rule run again):"
     detail "fwmark rules: $(ip rule show | grep -c fwmark); nftables tables of the hook: $(nft list tables | grep -c rs-pppoe-rule)"
-    fetch_container
+    fetch_container without
     without_forwarding_ok=$container_ok without_forwarding_leaked=$container_leaked
     # Back to the default, so that ip-down has the whole thing to remove.
     rm -f /etc/ppp/rs-pppoe-rule.conf
