@@ -1,7 +1,10 @@
 //! Timeline tests: the client driven at given milliseconds, asserting what a
 //! user would see on the wire and in the outcome.
 
+use std::time::Duration;
+
 use super::*;
+use crate::wire::{Code, Tag, TagType};
 
 const HOST: MacAddr = MacAddr([0x02, 0x00, 0x00, 0x00, 0x00, 0x02]);
 const AC1: MacAddr = MacAddr([0x02, 0x00, 0x00, 0x00, 0x00, 0xa1]);

@@ -14,6 +14,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::discovery::{HostUniq, Settings};
 use crate::wire::{MAX_PADI_PACKET_LEN, MacAddr, PPPOE_HEADER_LEN};
 
 /// `pppoe-padi-timeout` range, in seconds (pppd's default is 5).
@@ -79,22 +80,14 @@ pub struct ExistingSession {
 /// Checked plugin options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginOptions {
-    /// Service-Name to request; empty = any.
-    pub service_name: Vec<u8>,
-    /// Required AC-Name.
-    pub ac_name: Option<Vec<u8>>,
+    /// `pppoe-service`, `pppoe-ac`, `pppoe-mac`, `pppoe-host-uniq`,
+    /// `pppoe-padi-timeout`, `pppoe-padi-attempts`: what discovery asks
+    /// for (the same settings `rs-pppoe-discovery`'s flags give).
+    pub discovery: Settings,
     /// Skip discovery and attach to this session.
     pub existing_session: Option<ExistingSession>,
-    /// Required AC MAC.
-    pub ac_mac: Option<MacAddr>,
-    /// Host-Uniq bytes; `None`: pppd's default, our pid.
-    pub host_uniq: Option<Vec<u8>>,
     /// 0 quiet, 1 log offers, 2 also log rejected frames.
     pub verbose: u8,
-    /// Initial discovery wait.
-    pub padi_timeout: Duration,
-    /// PADIs (and PADRs) to send.
-    pub padi_attempts: u32,
 }
 
 /// A bad option value; the message names the option and what is expected.
@@ -146,14 +139,16 @@ impl PluginOptions {
         }
 
         Ok(PluginOptions {
-            service_name,
-            ac_name,
+            discovery: Settings {
+                service_name,
+                ac_name,
+                ac_mac,
+                host_uniq: host_uniq.map_or(HostUniq::Pid, HostUniq::Bytes),
+                timeout: Duration::from_secs(u64::from(padi_timeout.unsigned_abs())),
+                attempts: padi_attempts.unsigned_abs(),
+            },
             existing_session,
-            ac_mac,
-            host_uniq,
             verbose: u8::try_from(verbose).unwrap_or(u8::MAX),
-            padi_timeout: Duration::from_secs(u64::from(padi_timeout.unsigned_abs())),
-            padi_attempts: padi_attempts.unsigned_abs(),
         })
     }
 }
@@ -262,12 +257,8 @@ mod tests {
     #[test]
     fn defaults_are_pppds() {
         let options = PluginOptions::from_raw(&raw()).unwrap();
-        assert_eq!(options.padi_timeout, Duration::from_secs(5));
-        assert_eq!(options.padi_attempts, 3);
+        assert_eq!(options.discovery, Settings::default());
         assert_eq!(options.verbose, 0);
-        assert!(options.service_name.is_empty());
-        assert_eq!(options.ac_name, None);
-        assert_eq!(options.host_uniq, None);
         assert_eq!(options.existing_session, None);
     }
 
@@ -322,7 +313,7 @@ mod tests {
             ..raw()
         };
         assert_eq!(
-            PluginOptions::from_raw(&ok).unwrap().ac_mac,
+            PluginOptions::from_raw(&ok).unwrap().discovery.ac_mac,
             Some(MacAddr([0x00, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e]))
         );
         let garbage = RawOptions {
@@ -389,8 +380,8 @@ mod tests {
             ..raw()
         };
         assert_eq!(
-            PluginOptions::from_raw(&ok).unwrap().host_uniq,
-            Some(vec![0xc0, 0xff, 0xee])
+            PluginOptions::from_raw(&ok).unwrap().discovery.host_uniq,
+            HostUniq::Bytes(vec![0xc0, 0xff, 0xee])
         );
         for bad in [&b""[..], b"abc", b"0xab", b"zz", b"ab cd"] {
             let raw = RawOptions {

@@ -3,11 +3,23 @@
 //! Everything a newcomer or CI needs, in one place, with no dependencies:
 //! the tasks shell out to cargo, the guest harness in `tests/guest/` and the
 //! benchmark scripts.
+//!
+//! Modules form a tree. Tasks (`test`, `demo`, `bench`, `install`,
+//! `package`) use the shared modules and never each other, except that
+//! `test` plays `demo::run` as one of its steps. Shared modules import no
+//! task: `layout` (what an install puts where, the manifest) uses `pppd`
+//! (the system pppd: headers, version, plugin dir) and `artifacts` (what
+//! cargo builds, and where); `guest` is the QEMU harness (cache, prepare,
+//! run); `util` (process helpers) is below them all.
 
+mod artifacts;
 mod bench;
 mod demo;
+mod guest;
 mod install;
+mod layout;
 mod package;
+mod pppd;
 mod test;
 mod util;
 
