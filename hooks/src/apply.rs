@@ -20,10 +20,13 @@ impl From<NftError> for NetlinkError {
 }
 
 /// Where ops go. The nftables socket is opened on first use (or was, to
-/// read the state); the caller hands its release to [`crate::sys`].
+/// read the state).
 pub struct Kernel<'a> {
     pub handle: &'a Handle,
     pub nft: Option<Nft>,
+    /// An nftables transaction of this run deleted something: closing the
+    /// socket will wait for the kernel to free it (see [`crate::sys`]).
+    pub nft_deleted: bool,
 }
 
 impl Kernel<'_> {
@@ -61,7 +64,10 @@ impl Kernel<'_> {
                 let only_deletes = changes.iter().all(|c| matches!(c, Change::Delete(_)));
                 let result = self.nft().and_then(|nft| nft.apply(&changes));
                 match result {
-                    Ok(()) => Ok(Outcome::Done),
+                    Ok(()) => {
+                        self.nft_deleted |= changes.iter().any(|c| matches!(c, Change::Delete(_)));
+                        Ok(Outcome::Done)
+                    }
                     // Deleting what is not there (or cannot be, in a
                     // kernel without nftables): done already.
                     Err(error)

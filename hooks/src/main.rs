@@ -103,13 +103,19 @@ fn main() -> ExitCode {
         Command::Hook { .. } | Command::Show { .. } => {}
     }
     let mut log = Log::open(invocation.syslog_socket.as_deref(), invocation.verbose);
-    match run(&invocation, &mut log) {
+    let mut linger = None;
+    let status = match run(&invocation, &mut log, &mut linger) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             log.error(&failure.message);
             ExitCode::from(failure.status)
         }
+    };
+    // Last, so that this process touches little memory after the fork.
+    if let Some(nft) = &linger {
+        sys::release_after_exit(nft.socket());
     }
+    status
 }
 
 fn load_config(invocation: &Invocation) -> Result<Config, Failure> {
@@ -146,7 +152,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|error| refused(format!("cannot start the async runtime: {error}")))
 }
 
-fn run(invocation: &Invocation, log: &mut Log) -> Result<(), Failure> {
+/// `linger` receives an nftables socket whose close must not be waited for.
+fn run(invocation: &Invocation, log: &mut Log, linger: &mut Option<Nft>) -> Result<(), Failure> {
     let config = load_config(invocation)?;
     match &invocation.command {
         Command::Hook { mode, iface, addr } => {
@@ -198,7 +205,7 @@ fn run(invocation: &Invocation, log: &mut Log) -> Result<(), Failure> {
                 })?)
             };
             let runtime = runtime()?;
-            let work = hook(&session, invocation.dry_run, &what, log);
+            let work = hook(&session, invocation.dry_run, &what, log, linger);
             runtime
                 .block_on(async { tokio::time::timeout(NETLINK_DEADLINE, work).await })
                 .unwrap_or_else(|_| {
@@ -290,6 +297,7 @@ async fn hook(
     dry_run: bool,
     what: &str,
     log: &mut Log,
+    linger: &mut Option<Nft>,
 ) -> Result<(), Failure> {
     let Session {
         mode,
@@ -319,7 +327,27 @@ async fn hook(
             },
         ),
         (Some(handle), Mode::Up) => match netlink::read_state(handle, iface, slot.table).await {
-            Ok(state) => (state, read_forward_state(iface, &mut nft, dry_run)),
+            Ok(state) => {
+                let forward_state = match (&session.forwarding, session.sweep_priority) {
+                    (Forwarding::On { .. }, _) => read_forward_state(iface, &mut nft, dry_run),
+                    // Off: nftables is touched only to sweep what an
+                    // earlier up left, which its mark rule betrays.
+                    (_, sweep) => ForwardState {
+                        nft: if sweep.is_some_and(|priority| {
+                            state
+                                .rules
+                                .iter()
+                                .any(|rule| plan::is_our_fwmark_rule(rule, priority, slot.table))
+                        }) {
+                            NftState::Table(None)
+                        } else {
+                            NftState::NoTable
+                        },
+                        rp_filter: None,
+                    },
+                };
+                (state, forward_state)
+            }
             Err(error) if dry_run => {
                 println!("# cannot read the kernel state ({error}): planning from empty");
                 (
@@ -386,6 +414,7 @@ async fn hook(
     let mut kernel = apply::Kernel {
         handle: &handle,
         nft,
+        nft_deleted: false,
     };
     // Up: the source rule and route first (what always works), then the
     // forwarding part. Down: the other way round. A failure of the
@@ -414,8 +443,10 @@ async fn hook(
             }
         }
     }
-    if let Some(nft) = &kernel.nft {
-        sys::release_after_exit(nft.socket());
+    // After a deletion, closing the socket waits for a grace period (see
+    // sys::release_after_exit); otherwise it is cheap, and no fork is paid.
+    if kernel.nft_deleted {
+        *linger = kernel.nft.take();
     }
     for warning in &warnings {
         log.warning(&format!("{what}: {warning}"));
