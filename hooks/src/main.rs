@@ -247,28 +247,23 @@ struct Session<'a> {
     sweep_priority: Option<u32>,
 }
 
-/// What forwarding needs to know on `up`: our nftables table (through
-/// `nft`, opened here) and the interface's reverse-path filter.
-fn read_forward_state(iface: &str, nft: &mut Option<Nft>, dry_run: bool) -> ForwardState {
+/// What forwarding needs to know on `up`: our nftables table and the
+/// interface's reverse-path filter; and the nftables socket, to apply.
+fn read_forward_state(iface: &str, dry_run: bool) -> (ForwardState, Option<Nft>) {
     let read = |name: &str| {
         std::fs::read_to_string(format!("/proc/sys/net/ipv4/conf/{name}/rp_filter"))
             .ok()
             .and_then(|text| text.trim().parse::<u32>().ok())
     };
     let rp_filter = read("all").zip(read(iface));
-    if nft.is_none() {
-        match Nft::open() {
-            Ok(opened) => *nft = Some(opened),
-            Err(error) => {
-                return ForwardState {
-                    nft: NftState::Unusable(describe_nft_error(&error)),
-                    rp_filter,
-                };
-            }
+    let mut nft = match Nft::open() {
+        Ok(nft) => nft,
+        Err(error) => {
+            let nft = NftState::Unusable(describe_nft_error(&error));
+            return (ForwardState { nft, rp_filter }, None);
         }
-    }
-    let opened = nft.as_mut().expect("opened above");
-    let nft_state = match opened.read_table(&forward::table_name(iface)) {
+    };
+    let nft_state = match nft.read_table(&forward::table_name(iface)) {
         Ok(Some(table)) => NftState::Table(table.comment),
         Ok(None) => NftState::NoTable,
         // Reading needs CAP_NET_ADMIN; a dry run need not have it.
@@ -278,10 +273,11 @@ fn read_forward_state(iface: &str, nft: &mut Option<Nft>, dry_run: bool) -> Forw
         }
         Err(error) => NftState::Unusable(describe_nft_error(&error)),
     };
-    ForwardState {
+    let state = ForwardState {
         nft: nft_state,
         rp_filter,
-    }
+    };
+    (state, Some(nft))
 }
 
 fn describe_nft_error(error: &nft::NftError) -> String {
@@ -329,7 +325,11 @@ async fn hook(
         (Some(handle), Mode::Up) => match netlink::read_state(handle, iface, slot.table).await {
             Ok(state) => {
                 let forward_state = match (&session.forwarding, session.sweep_priority) {
-                    (Forwarding::On { .. }, _) => read_forward_state(iface, &mut nft, dry_run),
+                    (Forwarding::On { .. }, _) => {
+                        let (forward_state, opened) = read_forward_state(iface, dry_run);
+                        nft = opened;
+                        forward_state
+                    }
                     // Off: nftables is touched only to sweep what an
                     // earlier up left, which its mark rule betrays.
                     (_, sweep) => ForwardState {
