@@ -1,7 +1,8 @@
 #!/bin/bash
 # Full pppd sessions in QEMU guests: the entry point for the test command.
 #
-#   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH] [--reference] [--hook PATH]
+#   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH] [--reference]
+#                              [--discovery PATH] [--hook PATH]
 #
 #   --plugin-2.4.9 PATH   plugin built against pppd 2.4.9 headers
 #                         (cargo build --release: target/release/librs_pppoe.so)
@@ -9,6 +10,9 @@
 #                         (target/pppd-2.5.2/release/librs_pppoe.so)
 #   --reference           also run the distributions' rp-pppoe.so on both
 #                         versions (proves the harness itself)
+#   --discovery PATH      rs-pppoe-discovery for plugin-extras.sh's checks
+#                         (default: target/debug/rs-pppoe-discovery, which
+#                         cargo test builds, when it exists)
 #   --hook PATH           rs-pppoe-rule (static build): built plugins also get
 #                         a boot running scenarios/hook-forward.sh with it
 #
@@ -26,6 +30,7 @@ add_run() { runs+=("$1|$2|${3:-}"); }
 
 reference=0
 hook=""
+discovery="$GUEST_DIR/../../target/debug/rs-pppoe-discovery"
 while [ $# -gt 0 ]; do
     case $1 in
         --plugin-2.4.9|--plugin-2.5.2)
@@ -36,12 +41,13 @@ while [ $# -gt 0 ]; do
             add_run "$version" "$path"
             shift 2 ;;
         --reference) reference=1; shift ;;
+        --discovery) discovery=${2:?--discovery needs a path}; shift 2 ;;
         --hook)
             hook=${2:?--hook needs a path}
             [ -x "$hook" ] || { echo "guest-tests.sh: $hook is not executable" >&2; exit 2; }
             hook=$(cd "$(dirname "$hook")" && pwd)/$(basename "$hook")
             shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "guest-tests.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -49,7 +55,7 @@ if [ "$reference" = 1 ]; then
     add_run 2.4.9 rp-pppoe.so "ppp-project/ppp#465: the 2.4.9 plugin never sends PADT"
     add_run 2.5.2 rp-pppoe.so
 fi
-[ "${#runs[@]}" -gt 0 ] || { sed -n '2,20p' "$0" >&2; exit 2; }
+[ "${#runs[@]}" -gt 0 ] || { sed -n '2,24p' "$0" >&2; exit 2; }
 
 # Build the cache once up front, so its progress is not mixed into a run.
 prepare_args=(--pppd 2.4.9)
@@ -77,9 +83,12 @@ for run in "${runs[@]}"; do
     case $plugin in /*) [ -z "$hook" ] || scenarios+=(hook-forward.sh) ;; esac
     for scenario in "${scenarios[@]}"; do
         case $scenario in
-            pppoe-session.sh) scenario_args=("${args[@]}") ;;
+            plugin-extras.sh)
+                scenario_args=("$plugin")
+                [ -x "$discovery" ] && scenario_args+=("$(cd "$(dirname "$discovery")" && pwd)/$(basename "$discovery")")
+                ;;
             hook-forward.sh) scenario_args=("$plugin" "$hook") ;;
-            *) scenario_args=("$plugin") ;;
+            *) scenario_args=("${args[@]}") ;;
         esac
         echo "# === pppd $version, plugin $plugin, $scenario"
         start=$(date +%s%N)

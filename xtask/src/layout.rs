@@ -9,7 +9,7 @@
 //! | the hook, as copies | `/etc/ppp/ip-up.d/10-rule` + `ip-down.d/10-rule` (Debian family: run-parts skips names with a dot), `10-rule.sh` on Arch (its dispatcher runs only `*.sh`) |
 //! | the example peers file | `/etc/ppp/peers/rs-pppoe-provider`, only when absent |
 //! | examples | `<prefix>/share/doc/rs-pppoe/{peers-provider,chap-secrets}.example` |
-//! | man pages | `<prefix>/share/man/man8/rs-pppoe.8`, `rs-pppoe-rule.8` |
+//! | man pages | `<prefix>/share/man/man8/rs-pppoe.8`, `rs-pppoe-rule.8`, `rs-pppoe-discovery.8` |
 //! | the manifest | `<prefix>/share/rs-pppoe/installed-files` |
 //!
 //! Everything lands under the destdir. The manifest records each file with a
@@ -212,6 +212,11 @@ fn plan(options: &Options, pppd: &Pppd) -> Vec<Item> {
         item(
             docs.join("rs-pppoe-rule.8"),
             man8.join("rs-pppoe-rule.8"),
+            0o644,
+        ),
+        item(
+            docs.join("rs-pppoe-discovery.8"),
+            man8.join("rs-pppoe-discovery.8"),
             0o644,
         ),
     ]

@@ -130,6 +130,7 @@ pub fn expected_files(plugin_dir: &Path) -> BTreeSet<String> {
         "/usr/share/doc/rs-pppoe/chap-secrets.example".into(),
         "/usr/share/man/man8/rs-pppoe.8".into(),
         "/usr/share/man/man8/rs-pppoe-rule.8".into(),
+        "/usr/share/man/man8/rs-pppoe-discovery.8".into(),
     ]
     .into_iter()
     .map(|path| format!(".{path}"))

@@ -91,7 +91,8 @@ fn the_deb_holds_exactly_the_installed_files_with_etc_as_conffiles() {
             data.clone(),
         ),
         ("./usr/share/man/man8/rs-pppoe.8".into(), data.clone()),
-        ("./usr/share/man/man8/rs-pppoe-rule.8".into(), data),
+        ("./usr/share/man/man8/rs-pppoe-rule.8".into(), data.clone()),
+        ("./usr/share/man/man8/rs-pppoe-discovery.8".into(), data),
     ]
     .into_iter()
     .collect();
