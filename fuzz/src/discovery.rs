@@ -16,8 +16,10 @@
 //! * every frame the client sends parses, re-emits to itself, fits the
 //!   protocol's limits (PADI ≤ 1484 octets, PADR payload ≤ 1494), comes
 //!   from our MAC with session 0 and carries exactly the configured
-//!   Service-Name, Host-Uniq and PPP-Max-Payload; at most `attempts` PADIs
-//!   and `attempts` PADRs, and a PADR only to the chosen AC;
+//!   Service-Name (none in the PADI when told to omit it; then the PADR asks
+//!   for the offer's first), Host-Uniq and PPP-Max-Payload (in the PADR no
+//!   more than the offer's); at most `attempts` PADIs and `attempts` PADRs,
+//!   and a PADR only to the chosen AC;
 //! * an accepted offer meets every acceptance rule, and its fields are that
 //!   one PADO's own; the PADR and the confirmed session carry that PADO's
 //!   AC-Cookie and Relay-Session-Id and nothing from any other frame (the
@@ -90,13 +92,21 @@ pub struct Scenario {
 struct ConfigSpec {
     our_mac: MacSpec,
     host_uniq: Bytes,
-    service_name: Bytes,
+    service: ServiceSpec,
     ac_name: Option<Bytes>,
     ac_mac: Option<MacSpec>,
     timeout: DurationSpec,
     attempts: AttemptsSpec,
     max_payload: Option<u16>,
     list_offers: bool,
+}
+
+/// The Service-Name to ask for, or none at all (pppd's
+/// `NO-SERVICE-NAME-NON-RFC-COMPLIANT`).
+#[derive(Arbitrary, Debug)]
+enum ServiceSpec {
+    Named(Bytes),
+    Omit,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -269,7 +279,11 @@ impl Scenario {
 impl ConfigSpec {
     fn config(&self) -> Config {
         Config {
-            service_name: self.service_name.bytes(),
+            service_name: match &self.service {
+                ServiceSpec::Named(name) => name.bytes(),
+                ServiceSpec::Omit => Vec::new(),
+            },
+            omit_service_name: matches!(self.service, ServiceSpec::Omit),
             ac_name: self.ac_name.as_ref().map(Bytes::bytes),
             ac_mac: self.ac_mac.map(MacSpec::mac),
             timeout: self.timeout.duration(),
@@ -592,7 +606,10 @@ impl Run {
                 assert_eq!(session.session_id, frame.session_id);
                 assert_eq!(session.ac_mac, chosen.ac_mac);
                 assert_eq!(session.ac_name, chosen.ac_name);
-                assert_eq!(session.service_name, self.config.service_name);
+                let service = frame
+                    .tag_value(TagType::ServiceName)
+                    .map_or_else(|| requested_service(&self.config, chosen), <[u8]>::to_vec);
+                assert_eq!(session.service_name, service);
                 assert_eq!(
                     session.cookie, chosen.cookie,
                     "cookie not the chosen PADO's"
@@ -602,9 +619,13 @@ impl Run {
                     .map(<[u8]>::to_vec)
                     .or_else(|| chosen.relay_id.clone());
                 assert_eq!(session.relay_id, relay, "relay id from elsewhere");
+                let max_payload = match (valid_max_payload(frame), chosen.max_payload) {
+                    (Some(pads), Some(pado)) => Some(pads.min(pado)),
+                    (pads, pado) => pads.or(pado),
+                };
                 assert_eq!(
-                    session.max_payload,
-                    valid_max_payload(frame).or(chosen.max_payload)
+                    session.max_payload, max_payload,
+                    "max payload from elsewhere"
                 );
                 self.confirmed = Some(session.clone());
                 self.phase = Phase::Done;
@@ -638,7 +659,10 @@ impl Run {
         assert_eq!(offer.ac_mac, frame.src);
         assert_eq!(Some(&offer.ac_name[..]), frame.tag_value(TagType::AcName));
         let services: Vec<&[u8]> = frame.tag_values(TagType::ServiceName).collect();
-        assert!(!services.is_empty(), "an offer without Service-Name");
+        assert!(
+            !services.is_empty() || config.omit_service_name,
+            "an offer without Service-Name"
+        );
         assert_eq!(offer.service_names, services);
         if let Some(name) = &config.ac_name {
             assert_eq!(
@@ -737,18 +761,10 @@ impl Run {
         assert_eq!(frame.src, config.our_mac);
         assert_eq!(frame.session_id, 0);
         let values = |t| frame.tag_values(t).collect::<Vec<_>>();
-        assert_eq!(values(TagType::ServiceName), [&config.service_name[..]]);
         assert_eq!(values(TagType::HostUniq), [&config.host_uniq[..]]);
-        let max_payload = config
-            .max_payload
-            .filter(|&v| v > 1492)
-            .map(u16::to_be_bytes);
-        assert_eq!(
-            values(TagType::PppMaxPayload),
-            max_payload.iter().map(|v| &v[..]).collect::<Vec<_>>()
-        );
+        let advertised = config.max_payload.filter(|&v| v > 1492);
         let attempts = u64::from(config.attempts);
-        match frame.code {
+        let (service, max_payload, extra_tags) = match frame.code {
             Code::Padi => {
                 assert_eq!(
                     self.phase,
@@ -757,9 +773,10 @@ impl Run {
                 );
                 assert!(frame.dst.is_broadcast());
                 assert!(bytes.len() <= ETHERNET_HEADER_LEN + MAX_PADI_PACKET_LEN);
-                assert_eq!(frame.tags.len(), 2 + usize::from(max_payload.is_some()));
                 self.padis += 1;
                 assert!(self.padis <= attempts, "more PADIs than attempts");
+                let service = (!config.omit_service_name).then(|| config.service_name.clone());
+                (service, advertised, 0)
             }
             Code::Padr => {
                 let Phase::Requesting(chosen) = &self.phase else {
@@ -777,16 +794,39 @@ impl Run {
                     chosen.relay_id.as_deref().into_iter().collect::<Vec<_>>(),
                     "the PADR's relay id is not the chosen PADO's"
                 );
-                let expected_tags = 2
-                    + usize::from(max_payload.is_some())
-                    + usize::from(chosen.cookie.is_some())
-                    + usize::from(chosen.relay_id.is_some());
-                assert_eq!(frame.tags.len(), expected_tags, "extra tags in the PADR");
                 self.padrs += 1;
                 assert!(self.padrs <= attempts, "more PADRs than attempts");
+                // RFC 4638: no more than the AC offered.
+                let max_payload = advertised
+                    .map(|ours| chosen.max_payload.map_or(ours, |theirs| ours.min(theirs)))
+                    .filter(|&v| v > 1492);
+                let extra =
+                    usize::from(chosen.cookie.is_some()) + usize::from(chosen.relay_id.is_some());
+                (Some(requested_service(config, chosen)), max_payload, extra)
             }
             other => panic!("the client sent a {other}"),
-        }
+        };
+        assert_eq!(
+            values(TagType::ServiceName),
+            service.as_deref().into_iter().collect::<Vec<_>>(),
+            "the {} asks for another service",
+            frame.code
+        );
+        let max_payload = max_payload.map(u16::to_be_bytes);
+        assert_eq!(
+            values(TagType::PppMaxPayload),
+            max_payload.iter().map(|v| &v[..]).collect::<Vec<_>>(),
+            "the {} advertises another PPP-Max-Payload",
+            frame.code
+        );
+        let expected_tags =
+            usize::from(service.is_some()) + 1 + usize::from(max_payload.is_some()) + extra_tags;
+        assert_eq!(
+            frame.tags.len(),
+            expected_tags,
+            "extra tags in the {}",
+            frame.code
+        );
         frame.code
     }
 
@@ -845,6 +885,16 @@ impl Run {
                 "discovery did not end after {rounds} deadlines"
             );
         }
+    }
+}
+
+/// The Service-Name a PADR asks for: ours, or with none configured the
+/// chosen offer's first (empty if it had none).
+fn requested_service(config: &Config, chosen: &Offer) -> Vec<u8> {
+    if config.omit_service_name {
+        chosen.service_names.first().cloned().unwrap_or_default()
+    } else {
+        config.service_name.clone()
     }
 }
 

@@ -6,12 +6,15 @@
 //! 3. unless `--no-guest`: the plugin built for pppd 2.4.9 (this host's
 //!    headers) and 2.5.2 (a cached Debian trixie root), then real pppd
 //!    sessions in the QEMU guest, with the distro's rp-pppoe.so run the same
-//!    way to prove the harness; then the demo, with and without the hook.
+//!    way to prove the harness, the hook from ip-up.d with a container
+//!    behind DNAT (`demo.sh --container`) on both, and (pppd 2.5.2) a
+//!    session from the files rs-pppoe-setup writes; then the demo, with
+//!    and without the hook.
 
 use std::process::Command;
 
 use crate::{
-    artifacts::build_plugin,
+    artifacts::{build_hook, build_plugin, tested_setup_binary},
     guest,
     util::{Tally, cargo, exec, exec_counting},
 };
@@ -51,22 +54,29 @@ pub fn run(args: &[String]) -> Result<(), String> {
         step("guest prepare", prepared);
         if prepared_ok {
             let plugin = |version| build_plugin(version, guest::include_dir(version));
-            let plugins = plugin("2.4.9").and_then(|old| Ok((old, plugin("2.5.2")?)));
+            let plugins = plugin("2.4.9")
+                .and_then(|old| Ok((old, plugin("2.5.2")?)))
+                // The hook as installed, for its scenario under real pppd.
+                .and_then(|(old, new)| Ok((old, new, build_hook()?)));
             match plugins {
-                Ok((old, new)) => {
-                    step(
-                        "guest sessions",
-                        exec_counting(
-                            Command::new("bash")
-                                .arg("tests/guest/guest-tests.sh")
-                                .arg("--plugin-2.4.9")
-                                .arg(&old)
-                                .arg("--plugin-2.5.2")
-                                .arg(&new)
-                                .arg("--reference"),
-                            &mut tally,
-                        ),
-                    );
+                Ok((old, new, hook)) => {
+                    let mut sessions = Command::new("bash");
+                    sessions
+                        .arg("tests/guest/guest-tests.sh")
+                        .arg("--plugin-2.4.9")
+                        .arg(&old)
+                        .arg("--plugin-2.5.2")
+                        .arg(&new)
+                        .arg("--reference")
+                        .arg("--hook")
+                        .arg(&hook);
+                    // Built by `cargo test` above; when that build failed,
+                    // the step already says so.
+                    let setup = tested_setup_binary();
+                    if setup.is_file() {
+                        sessions.arg("--setup").arg(setup);
+                    }
+                    step("guest sessions", exec_counting(&mut sessions, &mut tally));
                 }
                 Err(e) => step("plugin builds", Err(e)),
             }

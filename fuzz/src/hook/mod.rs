@@ -4,7 +4,8 @@
 pub mod args;
 pub mod config;
 
-use rs_pppoe_rule::config::Config;
+use rs_pppoe_rule::config::{Config, Forwarding};
+use rs_pppoe_rule::forward::Table;
 use rs_pppoe_rule::plan::Slot;
 
 /// A slot the hook would use: never a kernel table or priority.
@@ -22,7 +23,10 @@ fn assert_usable(slot: Slot, what: &str) {
 }
 
 /// Looks `iface` up the way `up`/`down` and `show` do; whatever slot comes
-/// back is usable, and `show` recognises the ones the scheme hands out.
+/// back is usable, and `show` recognises the ones the scheme hands out. A
+/// forwarding mark stays inside the hook's mask (the bits outside belong to
+/// kube-proxy, wg-quick, Tailscale, …) and is never 0 (unmarked), and its
+/// rule priority is usable.
 fn check_lookup(config: &Config, iface: &str, unit: Option<&str>) {
     use rs_pppoe_rule::config::Values;
     let what = format!("{iface} (UNIT {unit:?})");
@@ -31,6 +35,33 @@ fn check_lookup(config: &Config, iface: &str, unit: Option<&str>) {
         if unit.is_none() {
             assert!(config.manages(slot), "{what}: show would not list {slot:?}");
         }
+    }
+    if let Forwarding::On {
+        mark,
+        fwmark_priority,
+        ..
+    } = config.forwarding_for(iface, unit)
+    {
+        assert!(
+            mark.value != 0 && mark.value & !mark.mask == 0,
+            "{what}: mark {:#x} outside mask {:#x}",
+            mark.value,
+            mark.mask
+        );
+        assert!(
+            (1..=32765).contains(&fwmark_priority),
+            "{what}: fwmark priority {fwmark_priority}"
+        );
+        assert_eq!(
+            config.fwmark_priority_for(iface, unit),
+            Some(fwmark_priority)
+        );
+        // What --dry-run prints for it.
+        let table = Table {
+            iface: iface.to_owned(),
+            mark,
+        };
+        assert!(!table.nft_lines().is_empty());
     }
     // Command-line flags beat the file. (`Values` is growing more fields.)
     #[allow(clippy::needless_update)]
