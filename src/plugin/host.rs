@@ -13,6 +13,7 @@ use std::os::fd::RawFd;
 use crate::discovery::{Config, Outcome};
 use crate::driver::Hooks;
 use crate::sys::InterfaceError;
+use crate::sys::pppox::AttachedSession;
 use crate::wire::MacAddr;
 
 /// pppd's log levels, lowest first.
@@ -136,4 +137,7 @@ pub trait Network {
     ) -> Result<Outcome, DiscoveryError>;
     /// Sends one discovery frame (a PADT) on `ifname`.
     fn send_discovery_frame(&mut self, ifname: &str, frame: &[u8]) -> io::Result<()>;
+    /// The sessions some AF_PPPOX socket on this host is attached to (ours
+    /// or another process's): those are alive, whatever a record says.
+    fn attached_sessions(&mut self) -> io::Result<Vec<AttachedSession>>;
 }

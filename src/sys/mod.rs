@@ -5,6 +5,9 @@
 //!   for other hosts never wake us.
 //! * [`pppox`] — the AF_PPPOX session socket the plugin hands to pppd.
 //! * [`process`] — handing a socket's slow release to a child at exit.
+//! * [`dir`] — files reached only through a directory descriptor
+//!   (`openat`/`renameat`/`unlinkat`, no symlinks followed) and `flock`, for
+//!   the session records.
 //! * [`link`] — interface index, MAC and MTU, and the checks that PPPoE
 //!   can use the interface, without a packet socket.
 //! * [`IfName`] — a checked Linux interface name, and [`InterfaceError`],
@@ -15,6 +18,7 @@
 //! `io::Result` or [`InterfaceError`], never panics on kernel answers.
 #![allow(unsafe_code)]
 
+pub mod dir;
 pub mod link;
 pub mod packet;
 pub mod pppox;
