@@ -180,6 +180,16 @@ impl Hooks for CliHooks<'_> {
             Event::Rejected { from, reason } => {
                 report(format_args!("ignoring frame from {from}: {reason}"));
             }
+            Event::AcError {
+                from,
+                reason,
+                retry_in,
+            } => {
+                let retry = retry_in
+                    .map(|delay| format!("; PADR again in {} s", delay.as_secs()))
+                    .unwrap_or_default();
+                report(format_args!("ignoring frame from {from}: {reason}{retry}"));
+            }
             _ => {}
         }
     }

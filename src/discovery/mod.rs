@@ -20,7 +20,15 @@
 //! * a rejected frame never ends or shortens a wait: one forged error-tag
 //!   PADO does not make us give up;
 //! * a PADS is taken only from the chosen AC, and session id 0 or 0xFFFF is
-//!   refused.
+//!   refused;
+//! * when the chosen AC answers the PADR with AC-System-Error or
+//!   Generic-Error (typically "no free slot" while it still releases our
+//!   previous session), the PADR goes out again 1 s later, up to 3 times,
+//!   before the normal backoff — never faster, however many error PADS
+//!   arrive. Service-Name-Error gets no quick repeat (see
+//!   `policy::is_transient_error`). Each PADR's error answer is reported
+//!   once ([`Event::AcError`]); more before the next PADR are a flood and
+//!   come as plain rejections.
 //!
 //! The pieces: `config` (what the user asked for), `policy` (which
 //! frames are acceptable, how long to wait), `frames` (what we send) and
@@ -32,7 +40,7 @@ mod policy;
 #[cfg(test)]
 mod tests;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::wire::{self, DiscoveryFrame, MacAddr};
 
@@ -41,8 +49,8 @@ pub use config::{
     Settings,
 };
 pub use frames::padt_frame;
-use policy::{Attempts, Verdict};
-pub use policy::{MAX_WAIT, Offer, Rejection, Session};
+use policy::{Attempts, QuickRetry, Verdict};
+pub use policy::{MAX_WAIT, Offer, QUICK_RETRIES, QUICK_RETRY_DELAY, Rejection, Session};
 
 /// What a received frame meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +61,15 @@ pub enum Event {
     Rejected { from: MacAddr, reason: Rejection },
     /// An acceptable offer. In session mode, a PADR to it follows.
     Offer(Offer),
+    /// The chosen AC answered our PADR with an error tag (`reason` is a
+    /// [`Rejection::ErrorTag`]). Once per PADR; further error PADS before
+    /// the next PADR come as [`Event::Rejected`]. `retry_in`: the PADR goes
+    /// out again that soon; `None`: the normal backoff decides.
+    AcError {
+        from: MacAddr,
+        reason: Rejection,
+        retry_in: Option<Duration>,
+    },
     /// The session is confirmed; discovery is over.
     Confirmed(Session),
 }
@@ -136,6 +153,7 @@ enum State {
         attempts: Attempts,
         offer: Offer,
         rejected: u32,
+        quick: QuickRetry,
     },
     /// Finished.
     Done(Outcome),
@@ -229,14 +247,26 @@ impl Client {
                 attempts,
                 offer,
                 rejected,
+                quick,
             } => {
-                if now >= attempts.deadline && !attempts.next(now, limit) {
-                    let failure = Failure::NoConfirmation {
-                        ac_mac: offer.ac_mac,
-                        rejected: *rejected,
-                    };
-                    self.state = State::Done(Outcome::Failed(failure));
-                    return None;
+                if now >= attempts.deadline {
+                    if quick.pending {
+                        // The early repeat: the same attempt again, with
+                        // its full wait after it.
+                        quick.pending = false;
+                        attempts.deadline = now + attempts.wait;
+                        attempts.unsent = true;
+                    } else if !attempts.next(now, limit) {
+                        let failure = Failure::NoConfirmation {
+                            ac_mac: offer.ac_mac,
+                            rejected: *rejected,
+                        };
+                        self.state = State::Done(Outcome::Failed(failure));
+                        return None;
+                    }
+                }
+                if attempts.unsent {
+                    quick.reported = false;
                 }
                 (attempts, Frame::Padr)
             }
@@ -312,7 +342,33 @@ impl Client {
                             *mismatched += 1;
                         }
                     }
-                    State::Requesting { rejected, .. } => *rejected += 1,
+                    State::Requesting {
+                        rejected,
+                        attempts,
+                        quick,
+                        ..
+                    } => {
+                        *rejected += 1;
+                        if let Rejection::ErrorTag { tag, .. } = &reason {
+                            // Only the chosen AC's answer, with our
+                            // Host-Uniq, gets this far (policy).
+                            if !quick.reported {
+                                quick.reported = true;
+                                let retry_in = (policy::is_transient_error(*tag) && quick.left > 0)
+                                    .then(|| {
+                                        quick.left -= 1;
+                                        quick.pending = true;
+                                        attempts.deadline = now + QUICK_RETRY_DELAY;
+                                        QUICK_RETRY_DELAY
+                                    });
+                                return Event::AcError {
+                                    from: frame.src,
+                                    reason,
+                                    retry_in,
+                                };
+                            }
+                        }
+                    }
                     State::Done(_) => {}
                 }
                 Event::Rejected {
@@ -331,6 +387,7 @@ impl Client {
                             attempts,
                             offer: offer.clone(),
                             rejected: 0,
+                            quick: QuickRetry::new(),
                         };
                     }
                     _ => {}

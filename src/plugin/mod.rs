@@ -599,8 +599,25 @@ impl<H: Host> Hooks for DiscoveryLog<'_, H> {
                 }
                 host.log(level, &format!("AC-Ethernet-Address: {}", offer.ac_mac));
             }
+            Event::AcError {
+                from,
+                reason,
+                retry_in,
+            } => {
+                let retry = match retry_in {
+                    Some(delay) => format!("; sending PADR again in {} s", delay.as_secs()),
+                    None => String::new(),
+                };
+                host.log(Level::Warn, &format!("{reason} (from {from}){retry}"));
+            }
             Event::Rejected { from, reason } => {
                 let level = match reason {
+                    // A PADS error was reported with its AcError; more before
+                    // the next PADR are an AC flooding us.
+                    Rejection::ErrorTag {
+                        code: crate::wire::Code::Pads,
+                        ..
+                    } => Level::Debug,
                     Rejection::ErrorTag { .. } => Level::Warn,
                     _ if self.verbose >= 2 => Level::Info,
                     _ => Level::Debug,

@@ -449,3 +449,49 @@ fn a_directory_others_can_write_is_not_used_and_the_session_still_comes_up() {
         Some(Level::Warn)
     );
 }
+
+#[test]
+fn an_error_pads_is_logged_once_per_padr_with_the_quick_repeat() {
+    let scratch = Scratch::new("rec-error-pads");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let busy = Rejection::ErrorTag {
+        code: Code::Pads,
+        tag: TagType::AcSystemError,
+        text: b"No client slots\x1b[2J".to_vec(),
+    };
+    net.events.push(Event::AcError {
+        from: AC_MAC,
+        reason: busy.clone(),
+        retry_in: Some(std::time::Duration::from_secs(1)),
+    });
+    // The same answer again before the next PADR: a flood.
+    net.events.push(Event::Rejected {
+        from: AC_MAC,
+        reason: busy,
+    });
+    let mut plugin = plugin(&scratch, net);
+    plugin.connect().unwrap();
+    let logs = plugin.host().logs.borrow();
+    let lines: Vec<_> = logs
+        .iter()
+        .filter(|(_, m)| m.contains("No client slots"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            &(
+                Level::Warn,
+                "PADS: AC-System-Error: No client slots\\x1b[2J (from 02:ac:00:00:00:0f); \
+                 sending PADR again in 1 s"
+                    .to_owned()
+            ),
+            &(
+                Level::Debug,
+                "Ignoring discovery frame from 02:ac:00:00:00:0f: PADS: AC-System-Error: No \
+                 client slots\\x1b[2J"
+                    .to_owned()
+            ),
+        ]
+    );
+}
