@@ -5,8 +5,8 @@
 #
 # a. plugin option errors exit with status 2 and say what is wrong
 # b. pppoe-padi-* given after the interface are honoured (order independence)
-# c. a session left by a SIGKILLed pppd gets a PADT before the next discovery
-# d. (pppoe-server -k only) the plugin as the server side (rp_pppoe_sess)
+# c. (pppoe-server -k only) the plugin as the server side (rp_pppoe_sess)
+# (Sessions a SIGKILLed pppd left behind: recovery.sh.)
 set -u
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -81,47 +81,7 @@ wait "$pid" 2>/dev/null
 ms=$(((($(now_ns) - start)) / 1000000))
 check "$(name "SIGTERM during discovery: pppd gone after ${ms} ms")" test "$ms" -lt 3000
 
-# c. stale session after SIGKILL ------------------------------------------------
-server_start
-client_start "$plugin"
-if wait_for 60 ipup_at_least 1; then
-    ipup_load 1
-    first=$SESSION
-    check "$(name "session $first is recorded under /run/rs-pppoe")" \
-        grep -q "^session=$first\$" "/run/rs-pppoe/$RSG_CLIENT_IF.session"
-    kill -KILL "$RSG_CLIENT_PID"
-    wait "$RSG_CLIENT_PID" 2>/dev/null
-    ip netns exec "$RSG_NS" tcpdump -i "$RSG_SERVER_IF" -t -n -e -l -U 'ether proto 0x8863' \
-        >"$RSG_DIR/stale.tcpdump" 2>"$RSG_DIR/tcpdump.err" &
-    tcpdump_pid=$!
-    wait_for 10 grep -q 'listening on' "$RSG_DIR/tcpdump.err"
-    note "client SIGKILLed in session $first; starting a new one"
-    client_start "$plugin"
-    if wait_for 60 ipup_at_least 2; then
-        ipup_load 2
-        ok "$(name "a new session ($SESSION) came up after the SIGKILL")"
-    else
-        not_ok "$(name "a new session came up after the SIGKILL")"
-    fi
-    stale_padt() {
-        grep -i "^$RSG_CLIENT_MAC > $RSG_SERVER_MAC" "$RSG_DIR/stale.tcpdump" |
-            grep -q "PADT \[ses 0x$(printf '%x' "$first")\]"
-    }
-    check "$(name "the AC got a PADT for the stale session 0x$(printf '%x' "$first")")" stale_padt
-    check "$(name "the PADT came before the new PADI")" bash -c \
-        "grep -n 'PADT \\[ses 0x$(printf '%x' "$first")\\]\\|PADI' '$RSG_DIR/stale.tcpdump' | head -1 | grep -q PADT"
-    check "$(name "pppd logged the stale PADT")" grep -q "Sent PADT for stale session $first" "$RSG_DIR/client.log"
-    kill "$tcpdump_pid" 2>/dev/null
-    wait "$tcpdump_pid" 2>/dev/null
-    client_stop
-    check "$(name "the record is gone after a clean stop")" test ! -e "/run/rs-pppoe/$RSG_CLIENT_IF.session"
-else
-    not_ok "$(name ip-up ran)"
-    client_stop
-fi
-server_stop
-
-# d. the plugin on the server side (pppoe-server -k passes rp_pppoe_sess) ------
+# c. the plugin on the server side (pppoe-server -k passes rp_pppoe_sess) ------
 if pppoe-server -h 2>&1 | grep -q -- '-k '; then
     rm -f "$RSG_DIR"/ipup.*.env
     RSG_SERVER_STARTS=$((RSG_SERVER_STARTS + 1))

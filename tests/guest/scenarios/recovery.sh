@@ -143,8 +143,9 @@ two_sessions() {
         check "$(name "both records are held")" all_held
 
         note "SIGKILL to B, then B again"
+        disown "$b_pid"
         kill -KILL "$b_pid"
-        wait "$b_pid" 2>/dev/null
+        wait_for 10 gone "$b_pid"
         wait_for 10 test ! -e /sys/class/net/ppp1
         peer 1 "$RSG_DIR/b2.log" nodetach >>"$RSG_DIR/b.out" 2>&1 &
         b_pid=$!
@@ -248,6 +249,8 @@ stale_session() {
         watch_ac >"$RSG_DIR/ac-freed" &
         note "SIGKILL to pppd in session $old_session; a new pppd at once"
         old_pid=$RSG_CLIENT_PID
+        # Reaped by polling, so bash does not announce the kill.
+        disown "$old_pid"
         t=${EPOCHREALTIME/[.,]/}
         kill_ns=${t}000
         kill -KILL "$old_pid"
@@ -267,7 +270,7 @@ stale_session() {
         else
             not_ok "$(name "a new session on the one-slot AC after the SIGKILL")"
         fi
-        wait "$old_pid" 2>/dev/null
+        wait_for 10 gone "$old_pid"
         # Frames since the kill, in order: the stale PADT must lead.
         awk -v start="$kill_ns" '{ split($1, t, "."); if (t[1] * 1000000000 + t[2] * 1000 >= start) print }' \
             "$RSG_DIR/client-discovery.tcpdump" >"$RSG_DIR/stale.tcpdump"
