@@ -690,6 +690,7 @@ pub fn uninstall(args: &[String]) -> Result<(), String> {
         }
     }
     fs::remove_file(&manifest).map_err(|e| format!("rm {}: {e}", manifest.display()))?;
+    crate::records::remove_unless_live(&options.staged(Path::new(crate::records::DIR)));
     // Deepest first; a directory that holds anything else stays.
     dirs.sort_by_key(|path| std::cmp::Reverse(path.components().count()));
     for dir in dirs {
