@@ -186,7 +186,7 @@ impl Hooks for CliHooks<'_> {
                 retry_in,
             } => {
                 let retry = retry_in
-                    .map(|delay| format!("; PADR again in {} s", delay.as_secs()))
+                    .map(|delay| format!("; PADR again in {:.1} s", delay.as_secs_f64()))
                     .unwrap_or_default();
                 report(format_args!("ignoring frame from {from}: {reason}{retry}"));
             }

@@ -25,7 +25,8 @@
 //!   Generic-Error (typically "no free slot" while it still releases our
 //!   previous session), the PADR goes out again 1 s later, up to 3 times,
 //!   before the normal backoff — never faster, however many error PADS
-//!   arrive. Service-Name-Error gets no quick repeat (see
+//!   arrive; the first repeat to an AC we just sent a stale PADT waits until
+//!   [`RELEASE_WAIT`] after it. Service-Name-Error gets no quick repeat (see
 //!   `policy::is_transient_error`). Each PADR's error answer is reported
 //!   once ([`Event::AcError`]); more before the next PADR are a flood and
 //!   come as plain rejections.
@@ -50,7 +51,9 @@ pub use config::{
 };
 pub use frames::padt_frame;
 use policy::{Attempts, QuickRetry, Verdict};
-pub use policy::{MAX_WAIT, Offer, QUICK_RETRIES, QUICK_RETRY_DELAY, Rejection, Session};
+pub use policy::{
+    MAX_WAIT, Offer, QUICK_RETRIES, QUICK_RETRY_DELAY, RELEASE_WAIT, Rejection, Session,
+};
 
 /// What a received frame meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -354,12 +357,21 @@ impl Client {
                             // Host-Uniq, gets this far (policy).
                             if !quick.reported {
                                 quick.reported = true;
+                                let first = quick.left == QUICK_RETRIES;
                                 let retry_in = (policy::is_transient_error(*tag) && quick.left > 0)
                                     .then(|| {
                                         quick.left -= 1;
                                         quick.pending = true;
-                                        attempts.deadline = now + QUICK_RETRY_DELAY;
-                                        QUICK_RETRY_DELAY
+                                        let mut due = now + QUICK_RETRY_DELAY;
+                                        // Give an AC that is releasing the
+                                        // session we just ended time to finish.
+                                        for (mac, padt) in &self.config.released {
+                                            if first && *mac == frame.src {
+                                                due = due.max(*padt + RELEASE_WAIT);
+                                            }
+                                        }
+                                        attempts.deadline = due;
+                                        due - now
                                     });
                                 return Event::AcError {
                                     from: frame.src,

@@ -28,6 +28,14 @@ pub const QUICK_RETRY_DELAY: Duration = Duration::from_secs(1);
 /// storm (the reference plugin repeats its PADR at once).
 pub const QUICK_RETRIES: u32 = 3;
 
+/// An AC we just sent a PADT for a stale session gets this long from that
+/// PADT before our first early repeat. Releasing a session takes an AC a
+/// moment: pppoe-server's pppd, for one, waits out an LCP
+/// Terminate-Request (1 s at `lcp-restart 1`) and then tears the session
+/// down; measured in the test guest it freed the slot 0.9 to 1.4 s after
+/// the PADT. A repeat just before that costs a whole extra second.
+pub const RELEASE_WAIT: Duration = Duration::from_millis(1500);
+
 /// An acceptable PADO, reduced to what the user and the PADR need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offer {

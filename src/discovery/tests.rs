@@ -719,3 +719,37 @@ fn service_name_error_gets_no_quick_repeat() {
     let sends = padr_times(&mut client, &t, 101, 6_000, |_, _| {});
     assert_eq!(sends, [5_100]);
 }
+
+#[test]
+fn the_first_repeat_to_an_ac_we_just_sent_a_stale_padt_waits_until_1_5_s_after_it() {
+    let t = Timeline::new();
+    let mut cfg = config();
+    // The plugin sent AC1 a PADT for a stale session at 0 ms (and AC2 one
+    // long ago, which does not matter).
+    cfg.released = vec![(AC2, t.at(0)), (AC1, t.at(0))];
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    client.handle_frame(t.at(100), &AcFrame::pado(AC1, b"A").bytes());
+    assert_eq!(codes(&sent(&mut client, t.at(100))), [Code::Padr]);
+    let Event::AcError { retry_in, .. } =
+        error_pads(&mut client, &t, 150, TagType::AcSystemError, b"busy")
+    else {
+        panic!()
+    };
+    assert_eq!(retry_in, Some(Duration::from_millis(1_350)));
+    let mut answered = 0;
+    let sends = padr_times(&mut client, &t, 101, 4_000, |client, ms| {
+        // Still busy at the first repeat; the next one is 1 s after that
+        // answer, as always.
+        if ms == 1_520 && answered == 0 {
+            answered += 1;
+            let Event::AcError { retry_in, .. } =
+                error_pads(client, &t, ms, TagType::AcSystemError, b"busy")
+            else {
+                panic!()
+            };
+            assert_eq!(retry_in, Some(Duration::from_secs(1)));
+        }
+    });
+    assert_eq!(sends, [1_500, 2_520]);
+}

@@ -82,6 +82,8 @@ pub struct Plugin<H: Host, N: Network> {
     options: Option<PluginOptions>,
     /// LCP settings after `check_options`; every connect starts from these.
     configured_mru: Option<LcpMru>,
+    /// The stale sessions this connect ended (AC, PADT time), for discovery.
+    released: Vec<(MacAddr, std::time::Instant)>,
     active: Option<ActiveSession<N::Session>>,
 }
 
@@ -100,6 +102,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
             interface: None,
             options: None,
             configured_mru: None,
+            released: Vec::new(),
             active: None,
         }
     }
@@ -293,7 +296,8 @@ impl<H: Host, N: Network> Plugin<H, N> {
         // A pppoe-sess session is managed by whoever started us (normally
         // pppoe-server); stale-session cleanup is for sessions we discover.
         if options.existing_session.is_none() {
-            self.recovery
+            self.released = self
+                .recovery
                 .terminate_stale(&self.host, &mut self.net, interface);
         }
     }
@@ -314,6 +318,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
         let mut config =
             Config::from_settings(our_mac, &options.discovery, self.host.pid(), Mode::Session);
         config.max_payload = mtu::max_payload_to_advertise(mru);
+        config.released = std::mem::take(&mut self.released);
         let session = self.discover(interface, config, options.verbose)?;
         self.host
             .set_lcp_mru(mtu::cap_to_session(mru, session.payload_limit()));
@@ -605,7 +610,7 @@ impl<H: Host> Hooks for DiscoveryLog<'_, H> {
                 retry_in,
             } => {
                 let retry = match retry_in {
-                    Some(delay) => format!("; sending PADR again in {} s", delay.as_secs()),
+                    Some(delay) => format!("; sending PADR again in {:.1} s", delay.as_secs_f64()),
                     None => String::new(),
                 };
                 host.log(Level::Warn, &format!("{reason} (from {from}){retry}"));

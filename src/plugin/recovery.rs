@@ -19,6 +19,7 @@
 
 use std::io;
 use std::path::Path;
+use std::time::Instant;
 
 use super::host::{Host, Level, Network};
 use super::send_padt;
@@ -28,6 +29,7 @@ use super::session_record::{
 };
 use crate::sys::dir::Dir;
 use crate::sys::pppox::AttachedSession;
+use crate::wire::MacAddr;
 
 /// The plugin's session records.
 #[derive(Debug)]
@@ -52,14 +54,22 @@ impl Recovery {
     }
 
     /// Sends one PADT for each stale session recorded on `interface`, then
-    /// forgets it. Records held by a live pppd stay as they are.
-    pub fn terminate_stale<H: Host, N: Network>(&self, host: &H, net: &mut N, interface: &str) {
+    /// forgets it. Records held by a live pppd stay as they are. Returns
+    /// the ACs that got a PADT, and when (discovery gives them a moment to
+    /// release the session).
+    pub fn terminate_stale<H: Host, N: Network>(
+        &self,
+        host: &H,
+        net: &mut N,
+        interface: &str,
+    ) -> Vec<(MacAddr, Instant)> {
         let mut sweep = Sweep {
             host,
             net,
             interface,
             boot_id: self.boot_id.as_deref(),
             attached: None,
+            released: Vec::new(),
         };
         match self.store.open(false) {
             Ok(Some(dir)) => sweep.records(&dir, self.store.path()),
@@ -79,6 +89,7 @@ impl Recovery {
             // Gone once the last one is: then nothing is left to upgrade.
             let _ = std::fs::remove_dir(self.legacy.path());
         }
+        sweep.released
     }
 
     /// Writes and locks the record of the session we now run. `None` (after
@@ -134,6 +145,8 @@ struct Sweep<'a, H, N> {
     boot_id: Option<&'a str>,
     /// `/proc/net/pppoe`, read when first needed.
     attached: Option<io::Result<Vec<AttachedSession>>>,
+    /// The PADTs sent: to which AC, when.
+    released: Vec<(MacAddr, Instant)>,
 }
 
 impl<H: Host, N: Network> Sweep<'_, H, N> {
@@ -265,7 +278,9 @@ impl<H: Host, N: Network> Sweep<'_, H, N> {
             " for stale session {} with {} ({whose})",
             record.session_id, record.ac_mac
         );
-        send_padt(self.host, self.net, record, &why);
+        if send_padt(self.host, self.net, record, &why) {
+            self.released.push((record.ac_mac, Instant::now()));
+        }
         if let Err(e) = file.remove() {
             self.host
                 .log(Level::Warn, &format!("Could not remove {shown}: {e}"));

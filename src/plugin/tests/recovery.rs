@@ -146,6 +146,16 @@ fn a_session_left_by_a_killed_pppd_gets_one_padt_before_discovery() {
         [1],
         "the stale record stayed locked while its PADT was sent"
     );
+    let released: Vec<MacAddr> = plugin.net().configs[0]
+        .released
+        .iter()
+        .map(|(mac, _)| *mac)
+        .collect();
+    assert_eq!(
+        released,
+        [AC_MAC],
+        "discovery knows the AC is releasing a session"
+    );
     assert_eq!(
         plugin.host().logged(
             "Sent PADT for stale session 7 with 02:ac:00:00:00:0f (left by pppd 999999, which \
@@ -483,7 +493,7 @@ fn an_error_pads_is_logged_once_per_padr_with_the_quick_repeat() {
             &(
                 Level::Warn,
                 "PADS: AC-System-Error: No client slots\\x1b[2J (from 02:ac:00:00:00:0f); \
-                 sending PADR again in 1 s"
+                 sending PADR again in 1.0 s"
                     .to_owned()
             ),
             &(

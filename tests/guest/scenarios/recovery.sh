@@ -281,7 +281,7 @@ stale_session() {
         check "$(name "pppd logged the stale PADT")" \
             grep -q "Sent PADT for stale session $old_session " "$RSG_DIR/client.log"
         check "$(name "the busy AC's error PADS was logged with the quick PADR repeat")" \
-            grep -q "AC-System-Error: .* sending PADR again in 1 s" "$RSG_DIR/client.log"
+            grep -q "AC-System-Error: .* sending PADR again in [0-9.]* s" "$RSG_DIR/client.log"
     else
         not_ok "$(name "normal bring-ups on the one-slot AC")"
     fi
