@@ -57,16 +57,9 @@ for version in $versions; do
     echo "# pppd $version: candidate $cand, reference $reference, $rounds rounds"
     "$GUEST_DIR/run.sh" --pppd "$version" --timeout $((180 + rounds * 120)) \
         bench-reconnect.sh "$rounds" "$cand" "$reference" | tee "$work/out-$version" || status=1
-    awk -v ref="$reference" -v version="$version" '
-        function median(list,    n, a, i, j, t) {
-            n = split(list, a, " ")
-            for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-            if (n == 0) return "-"
-            return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-        }
+    awk -v ref="$reference" -v version="$version" "$(<"$GUEST_DIR/bench-lib.awk")"'
         /^bench: / {
-            delete v
-            for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            bench_fields()
             if (v["plugin"] ~ /^warm-up:/) next
             p = (v["plugin"] == ref) ? "ref" : "cand"
             if ($0 ~ / failed/) { failed[p]++; next }
