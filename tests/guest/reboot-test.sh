@@ -87,19 +87,19 @@ echo "# reboot test, pppd $version, $(basename "$plugin"), wire 127.0.0.1:$ac_li
 GUEST_SMP=1 "$GUEST_DIR/run.sh" --pppd "$version" --timeout $((timeout_s * 3)) --io "$work/ac-io" \
     --udp-link "$ac_link" reboot-ac.sh >"$work/ac.log" 2>&1 &
 ac_pid=$!
-deadline=$((SECONDS + timeout_s))
-until [ -e "$work/ac-io/ready" ]; do
-    if ! kill -0 "$ac_pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-        prefixed ac <"$work/ac.log"
-        echo "not ok - pppd $version reboot test: the AC guest came up"
-        echo "guest: $passed passed, $((failed + 1)) failed"
-        exit 1
-    fi
-    sleep 1
-done
 
+# The client's first boot starts at once (its pppd keeps sending PADIs until
+# the AC listens); the second only once the AC was up.
 for boot in first second; do
-    [ "$boot" = second ] && touch "$work/ac-io/second-boot"
+    if [ "$boot" = second ]; then
+        if [ ! -e "$work/ac-io/ready" ]; then
+            prefixed ac <"$work/ac.log"
+            echo "not ok - pppd $version reboot test: the AC guest came up"
+            echo "guest: $passed passed, $((failed + 1)) failed"
+            exit 1
+        fi
+        touch "$work/ac-io/second-boot"
+    fi
     "$GUEST_DIR/run.sh" --pppd "$version" --timeout "$timeout_s" --state "$work/state" \
         --udp-link "$client_link" reboot-client.sh "$plugin" "$boot" >"$work/$boot.log" 2>&1
     status=$?

@@ -35,7 +35,8 @@ field() { sed -n "s/^$2=//p" "$1"; }
 case $boot in
 first)
     check "$(name "no record yet")" test -z "$(records)"
-    client_start "$plugin"
+    # The AC guest may still be booting: ask again every second or two.
+    client_start "$plugin" pppoe-padi-timeout 1
     if wait_for 90 ipup_or_client_gone 1 && ipup_at_least 1; then
         ok "$(name "session up")"
     else
