@@ -278,9 +278,11 @@ impl<H: Host, N: Network> Sweep<'_, H, N> {
             " for stale session {} with {} ({whose})",
             record.session_id, record.ac_mac
         );
-        if send_padt(self.host, self.net, record, &why) {
-            self.released.push((record.ac_mac, Instant::now()));
+        if !send_padt(self.host, self.net, record, &why) {
+            // Kept for the next connect to try again.
+            return;
         }
+        self.released.push((record.ac_mac, Instant::now()));
         if let Err(e) = file.remove() {
             self.host
                 .log(Level::Warn, &format!("Could not remove {shown}: {e}"));

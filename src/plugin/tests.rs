@@ -154,6 +154,8 @@ struct FakeNet {
     held_probe: Option<PathBuf>,
     /// ...and how many of its records were locked at each send.
     held_at_send: Vec<usize>,
+    /// What sending a frame fails with (an errno).
+    send_error: Option<i32>,
 }
 
 impl Default for FakeNet {
@@ -170,6 +172,7 @@ impl Default for FakeNet {
             sent_before_discovery: Vec::new(),
             held_probe: None,
             held_at_send: Vec::new(),
+            send_error: None,
         }
     }
 }
@@ -239,6 +242,9 @@ impl Network for FakeNet {
     }
 
     fn send_discovery_frame(&mut self, ifname: &str, frame: &[u8]) -> io::Result<()> {
+        if let Some(errno) = self.send_error {
+            return Err(io::Error::from_raw_os_error(errno));
+        }
         self.sent.push((ifname.to_owned(), frame.to_vec()));
         if let Some(dir) = &self.held_probe {
             self.held_at_send.push(recovery::held_records(dir));

@@ -172,6 +172,30 @@ fn a_session_left_by_a_killed_pppd_gets_one_padt_before_discovery() {
 }
 
 #[test]
+fn a_stale_record_whose_padt_could_not_be_sent_is_kept_for_the_next_try() {
+    let scratch = Scratch::new("rec-send-fails");
+    killed_pppd(&scratch, &session_record(999_999, vec![1]));
+    let mut net = FakeNet {
+        send_error: Some(libc::ENETDOWN),
+        ..FakeNet::default()
+    };
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    plugin.connect().unwrap();
+    assert_eq!(
+        plugin.host().logged("Could not send PADT for session 7"),
+        Some(Level::Warn)
+    );
+    assert!(scratch.record_names()[1].starts_with("eth0:7:"));
+    assert!(plugin.net().configs[0].released.is_empty());
+
+    plugin.net.send_error = None;
+    established(&mut plugin.net, None);
+    plugin.connect().unwrap();
+    assert_eq!(padt_sessions(&plugin), [42, 7], "ours, then the stale one");
+}
+
+#[test]
 fn a_held_record_is_never_touched_whatever_its_pid_says() {
     let scratch = Scratch::new("rec-held");
     // The pid of a process that no longer exists (the parent `updetach`
