@@ -200,12 +200,12 @@ stale_session() {
     bring_up() {
         ups=$((ups + 1))
         client_start "$plugin" silent
-        wait_for 60 ipup_or_client_gone "$ups" && ipup_at_least "$ups"
+        wait_for 90 ipup_or_client_gone "$ups" && ipup_at_least "$ups"
     }
     # stop_and_free: stop the client cleanly, wait until the AC's slot is free.
     stop_and_free() {
         client_stop
-        wait_for 10 test -z "$(server_session_pids --with-relays)"
+        wait_for 20 test -z "$(server_session_pids --with-relays)"
     }
     # at_ns REGEX START_NS: capture time of the first matching frame since START_NS.
     at_ns() {
