@@ -349,10 +349,10 @@ mod tests {
     use super::*;
     use crate::wire::MacAddr;
 
-    pub struct Scratch(pub PathBuf);
+    struct Scratch(PathBuf);
 
     impl Scratch {
-        pub fn new(name: &str) -> Scratch {
+        fn new(name: &str) -> Scratch {
             let dir = std::env::temp_dir()
                 .join(format!("rs-pppoe-records-{name}-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
