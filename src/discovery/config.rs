@@ -13,6 +13,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_ATTEMPTS: u32 = 3;
 /// Without PPP-Max-Payload, PPPoE carries 1500 − 8 bytes of PPP (RFC 2516).
 pub const DEFAULT_MAX_PAYLOAD: u16 = 1492;
+/// The Service-Name value that makes every upstream plugin (and
+/// `pppoe-discovery -S`) send its PADI without a Service-Name tag, for access
+/// concentrators that refuse a PADI carrying one.
+pub const NO_SERVICE_NAME: &[u8] = b"NO-SERVICE-NAME-NON-RFC-COMPLIANT";
 
 /// What the client is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +53,9 @@ impl HostUniq {
 /// turns them into one client's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// Service-Name to request; empty means any service.
+    /// Service-Name to request; empty means any service, and
+    /// [`NO_SERVICE_NAME`] means any service without a Service-Name tag in
+    /// the PADI.
     pub service_name: Vec<u8>,
     /// Only accept a PADO whose AC-Name is exactly this.
     pub ac_name: Option<Vec<u8>>,
@@ -88,6 +94,10 @@ pub struct Config {
     pub host_uniq: Vec<u8>,
     /// Service-Name to request; empty means any service.
     pub service_name: Vec<u8>,
+    /// Send the PADI without a Service-Name tag and take any offer, with or
+    /// without Service-Name tags; the PADR then asks for the chosen offer's
+    /// first Service-Name (empty if it had none). `service_name` is empty.
+    pub omit_service_name: bool,
     /// Only accept a PADO whose AC-Name is exactly this.
     pub ac_name: Option<Vec<u8>>,
     /// Only accept a PADO from this MAC (pppd's `pppoe-mac`).
@@ -113,6 +123,7 @@ impl Config {
             our_mac,
             host_uniq,
             service_name: Vec::new(),
+            omit_service_name: false,
             ac_name: None,
             ac_mac: None,
             timeout: DEFAULT_TIMEOUT,
@@ -126,10 +137,17 @@ impl Config {
     /// The configuration for discovery on the interface whose MAC is
     /// `our_mac`, by the process `pid`, with the user's `settings`. The one
     /// place where the plugin and the CLI turn what the user chose into a
-    /// client configuration.
+    /// client configuration. [`NO_SERVICE_NAME`] becomes
+    /// [`Config::omit_service_name`], as every upstream plugin reads it.
     pub fn from_settings(our_mac: MacAddr, settings: &Settings, pid: u32, mode: Mode) -> Config {
+        let omit_service_name = settings.service_name == NO_SERVICE_NAME;
         Config {
-            service_name: settings.service_name.clone(),
+            service_name: if omit_service_name {
+                Vec::new()
+            } else {
+                settings.service_name.clone()
+            },
+            omit_service_name,
             ac_name: settings.ac_name.clone(),
             ac_mac: settings.ac_mac,
             timeout: settings.timeout,
@@ -139,9 +157,26 @@ impl Config {
         }
     }
 
-    /// The PPP-Max-Payload value PADI and PADR carry, if any.
+    /// The PPP-Max-Payload value the PADI carries, if any.
     pub(super) fn advertised_max_payload(&self) -> Option<u16> {
         self.max_payload.filter(|&v| v > DEFAULT_MAX_PAYLOAD)
+    }
+
+    /// The PPP-Max-Payload value the PADR to an AC offering `offered`
+    /// carries: the advertised one lowered to the offer's, as pppd's plugin
+    /// does; none once that is 1492 or less.
+    pub(super) fn requested_max_payload(&self, offered: Option<u16>) -> Option<u16> {
+        let ours = self.advertised_max_payload()?;
+        Some(offered.map_or(ours, |theirs| ours.min(theirs))).filter(|&v| v > DEFAULT_MAX_PAYLOAD)
+    }
+
+    /// The Service-Name the PADR asks for from an AC offering `offered`.
+    pub(super) fn requested_service<'a>(&'a self, offered: &'a [Vec<u8>]) -> &'a [u8] {
+        if self.omit_service_name {
+            offered.first().map_or(&[][..], Vec::as_slice)
+        } else {
+            &self.service_name
+        }
     }
 }
 
@@ -204,5 +239,39 @@ mod tests {
         assert_eq!(config.attempts, 7);
         assert_eq!(config.mode, Mode::ListOffers);
         assert_eq!(config.max_payload, None);
+        assert!(!config.omit_service_name);
+    }
+
+    #[test]
+    fn the_no_service_name_value_omits_the_tag_instead_of_naming_a_service() {
+        let settings = Settings {
+            service_name: NO_SERVICE_NAME.to_vec(),
+            ..Settings::default()
+        };
+        let config = Config::from_settings(MAC, &settings, 1, Mode::Session);
+        assert!(config.omit_service_name);
+        assert!(config.service_name.is_empty(), "no offer must carry it");
+        // Any other spelling is an ordinary service name.
+        let settings = Settings {
+            service_name: b"no-service-name-non-rfc-compliant".to_vec(),
+            ..Settings::default()
+        };
+        let config = Config::from_settings(MAC, &settings, 1, Mode::Session);
+        assert!(!config.omit_service_name);
+    }
+
+    #[test]
+    fn the_padr_max_payload_is_lowered_to_the_offer() {
+        let mut config = Config::new(MAC, vec![1]);
+        assert_eq!(config.requested_max_payload(Some(1500)), None);
+        config.max_payload = Some(9000);
+        assert_eq!(config.requested_max_payload(None), Some(9000));
+        assert_eq!(config.requested_max_payload(Some(1500)), Some(1500));
+        assert_eq!(config.requested_max_payload(Some(9600)), Some(9000));
+        assert_eq!(
+            config.requested_max_payload(Some(1492)),
+            None,
+            "1492 needs no tag"
+        );
     }
 }

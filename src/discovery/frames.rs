@@ -5,44 +5,50 @@ use super::config::Config;
 use super::policy::Offer;
 use crate::wire::{Code, DiscoveryFrame, MacAddr, Tag, TagType};
 
-/// A configuration's PPP-Max-Payload as the tag value, big-endian (the
-/// frames borrow their tag values).
-pub(super) fn max_payload_value(config: &Config) -> [u8; 2] {
-    config.max_payload.unwrap_or(0).to_be_bytes()
-}
-
-/// Tags PADI and PADR share: Service-Name, Host-Uniq, PPP-Max-Payload (if
-/// above 1492), in pppd's order.
-fn common_tags<'a>(config: &'a Config, max_payload: &'a [u8; 2]) -> Vec<Tag<'a>> {
-    let mut tags = vec![
-        Tag::new(TagType::ServiceName, &config.service_name),
-        Tag::new(TagType::HostUniq, &config.host_uniq),
-    ];
-    if config.advertised_max_payload().is_some() {
-        tags.push(Tag::new(TagType::PppMaxPayload, max_payload));
+/// Tags PADI and PADR share, in pppd's order: Service-Name (unless
+/// `service` is `None`), Host-Uniq, PPP-Max-Payload (if given). The frames
+/// borrow their tag values, so the caller owns the big-endian payload value.
+fn common_tags<'a>(
+    config: &'a Config,
+    service: Option<&'a [u8]>,
+    max_payload: Option<&'a [u8; 2]>,
+) -> Vec<Tag<'a>> {
+    let mut tags = Vec::with_capacity(5);
+    if let Some(service) = service {
+        tags.push(Tag::new(TagType::ServiceName, service));
+    }
+    tags.push(Tag::new(TagType::HostUniq, &config.host_uniq));
+    if let Some(value) = max_payload {
+        tags.push(Tag::new(TagType::PppMaxPayload, value));
     }
     tags
 }
 
-/// PADI: broadcast, Service-Name, Host-Uniq, PPP-Max-Payload (if > 1492).
-pub(super) fn padi<'a>(config: &'a Config, max_payload: &'a [u8; 2]) -> DiscoveryFrame<'a> {
+/// PADI: broadcast, Service-Name (none with
+/// [`Config::omit_service_name`]), Host-Uniq, PPP-Max-Payload (the
+/// big-endian [`Config::advertised_max_payload`], if any).
+pub(super) fn padi<'a>(config: &'a Config, max_payload: Option<&'a [u8; 2]>) -> DiscoveryFrame<'a> {
+    let service = (!config.omit_service_name).then_some(config.service_name.as_slice());
     DiscoveryFrame {
         dst: MacAddr::BROADCAST,
         src: config.our_mac,
         code: Code::Padi,
         session_id: 0,
-        tags: common_tags(config, max_payload),
+        tags: common_tags(config, service, max_payload),
     }
 }
 
-/// PADR: to the chosen AC, PADI's tags plus that offer's cookie and relay
-/// id.
+/// PADR: to the chosen AC, always with a Service-Name (RFC 2516 requires
+/// one; [`Config::requested_service`]), Host-Uniq, PPP-Max-Payload (the
+/// big-endian [`Config::requested_max_payload`], if any), then that offer's
+/// cookie and relay id.
 pub(super) fn padr<'a>(
     config: &'a Config,
-    max_payload: &'a [u8; 2],
+    max_payload: Option<&'a [u8; 2]>,
     offer: &'a Offer,
 ) -> DiscoveryFrame<'a> {
-    let mut tags = common_tags(config, max_payload);
+    let service = config.requested_service(&offer.service_names);
+    let mut tags = common_tags(config, Some(service), max_payload);
     if let Some(cookie) = &offer.cookie {
         tags.push(Tag::new(TagType::AcCookie, cookie));
     }
@@ -56,6 +62,17 @@ pub(super) fn padr<'a>(
         session_id: 0,
         tags,
     }
+}
+
+/// The PPPoE payload length of the PADR `config` would send to `offer`:
+/// our tags plus the offer's AC-Cookie and Relay-Session-Id, which an AC
+/// can make long enough that an offer fitting in its PADO yields a PADR
+/// that does not fit in a frame.
+pub(super) fn padr_payload_len(config: &Config, offer: &Offer) -> usize {
+    let max_payload = config
+        .requested_max_payload(offer.max_payload)
+        .map(u16::to_be_bytes);
+    padr(config, max_payload.as_ref(), offer).payload_len()
 }
 
 /// A PADT for `session_id` to `ac_mac`, as the reference plugin sends it:

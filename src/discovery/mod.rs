@@ -16,7 +16,13 @@
 //! * the first acceptable PADO wins, and **only that PADO's** AC-Cookie,
 //!   Relay-Session-Id and PPP-Max-Payload go into the PADR — nothing from a
 //!   rejected offer leaks in (the C plugin's flaw, cf. NetBSD
-//!   CVE-2022-29867);
+//!   CVE-2022-29867); the PADR's PPP-Max-Payload is lowered to the
+//!   offer's, as pppd's plugin does;
+//! * `NO-SERVICE-NAME-NON-RFC-COMPLIANT` as the service omits the PADI's
+//!   Service-Name tag (as every upstream plugin does) and takes any offer;
+//!   unlike upstream, whose PADO check then wants that literal name offered
+//!   back and whose PADR asks for it, the PADR asks for the offer's own
+//!   first Service-Name, so the option actually connects;
 //! * a rejected frame never ends or shortens a wait: one forged error-tag
 //!   PADO does not make us give up;
 //! * a PADS is taken only from the chosen AC, and session id 0 or 0xFFFF is
@@ -32,12 +38,14 @@
 //!   come as plain rejections.
 //!
 //! The pieces: `config` (what the user asked for), `policy` (which
-//! frames are acceptable, how long to wait), `frames` (what we send) and
-//! the [`Client`] state machine here that ties them together.
+//! frames are acceptable, how long to wait), `frames` (what we send),
+//! `summary` (why a discovery got nothing, for the user) and the
+//! [`Client`] state machine here that ties them together.
 
 mod config;
 mod frames;
 mod policy;
+mod summary;
 #[cfg(test)]
 mod tests;
 
@@ -47,13 +55,15 @@ use crate::wire::{self, DiscoveryFrame, MacAddr};
 
 pub use config::{
     Config, ConfigError, DEFAULT_ATTEMPTS, DEFAULT_MAX_PAYLOAD, DEFAULT_TIMEOUT, HostUniq, Mode,
-    Settings,
+    NO_SERVICE_NAME, Settings,
 };
 pub use frames::padt_frame;
-use policy::{Attempts, QuickRetry, Verdict};
+use policy::{Attempts, OfferList, QuickRetry, Verdict};
 pub use policy::{
-    MAX_WAIT, Offer, QUICK_RETRIES, QUICK_RETRY_DELAY, RELEASE_WAIT, Rejection, Session,
+    MAX_LISTED_OFFERS, MAX_WAIT, Offer, QUICK_RETRIES, QUICK_RETRY_DELAY, RELEASE_WAIT, Rejection,
+    Session,
 };
+pub use summary::{Admission, FilterNames, RefusalLog, Summary};
 
 /// What a received frame meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +104,25 @@ pub enum Failure {
         /// Frames refused while waiting (error tags, bad session ids, …).
         rejected: u32,
     },
+}
+
+impl Failure {
+    /// pppd's discovery phase that failed: 1 (PADI/PADO) or 2 (PADR/PADS).
+    pub fn phase(&self) -> u8 {
+        match self {
+            Failure::NoOffer { .. } => 1,
+            Failure::NoConfirmation { .. } => 2,
+        }
+    }
+
+    /// pppd's own line for this failure, word for word: what log scrapers
+    /// match. [`Display`](std::fmt::Display) adds the details.
+    pub fn pppd_line(&self) -> &'static str {
+        match self {
+            Failure::NoOffer { .. } => "Timeout waiting for PADO packets",
+            Failure::NoConfirmation { .. } => "Timeout waiting for PADS packets",
+        }
+    }
 }
 
 impl std::fmt::Display for Failure {
@@ -147,7 +176,7 @@ enum State {
     /// Sending PADIs, waiting for PADOs.
     Offering {
         attempts: Attempts,
-        offers: Vec<Offer>,
+        offers: OfferList,
         rejected: u32,
         mismatched: u32,
     },
@@ -166,8 +195,8 @@ enum State {
 #[derive(Debug, Clone)]
 pub struct Client {
     config: Config,
-    /// The advertised PPP-Max-Payload, big-endian, for borrowing into tags.
-    max_payload_be: [u8; 2],
+    /// The PADI's PPP-Max-Payload, big-endian, for borrowing into its tag.
+    padi_max_payload: Option<[u8; 2]>,
     state: State,
 }
 
@@ -186,11 +215,11 @@ impl Client {
         let client = Client {
             state: State::Offering {
                 attempts: Attempts::first(now, config.timeout),
-                offers: Vec::new(),
+                offers: OfferList::default(),
                 rejected: 0,
                 mismatched: 0,
             },
-            max_payload_be: frames::max_payload_value(&config),
+            padi_max_payload: config.advertised_max_payload().map(u16::to_be_bytes),
             config,
         };
         // Refuse up front a configuration whose PADI or PADR cannot be sent,
@@ -204,7 +233,8 @@ impl Client {
             relay_id: None,
             max_payload: None,
         };
-        frames::padr(&client.config, &client.max_payload_be, &worst_offer)
+        let padr_max_payload = client.padi_max_payload;
+        frames::padr(&client.config, padr_max_payload.as_ref(), &worst_offer)
             .to_bytes()
             .map_err(ConfigError::TooLong)?;
         Ok(client)
@@ -231,7 +261,7 @@ impl Client {
                 if now >= attempts.deadline {
                     let window_had_offers = !offers.is_empty();
                     if mode == Mode::ListOffers && window_had_offers {
-                        let offers = std::mem::take(offers);
+                        let offers = offers.take();
                         self.state = State::Done(Outcome::Offers(offers));
                         return None;
                     }
@@ -282,7 +312,11 @@ impl Client {
         // bug, and is reported as "nothing to send" rather than a panic.
         let bytes = match (&self.state, frame) {
             (State::Requesting { offer, .. }, Frame::Padr) => {
-                frames::padr(&self.config, &self.max_payload_be, offer).to_bytes()
+                let max_payload = self
+                    .config
+                    .requested_max_payload(offer.max_payload)
+                    .map(u16::to_be_bytes);
+                frames::padr(&self.config, max_payload.as_ref(), offer).to_bytes()
             }
             _ => self.padi().to_bytes(),
         };
@@ -437,7 +471,7 @@ impl Client {
     }
 
     fn padi(&self) -> DiscoveryFrame<'_> {
-        frames::padi(&self.config, &self.max_payload_be)
+        frames::padi(&self.config, self.padi_max_payload.as_ref())
     }
 }
 

@@ -6,15 +6,23 @@
 //! the PADR), a PADS is taken only from the chosen AC, and RFC 2516's
 //! reserved session ids are refused.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::config::{Config, DEFAULT_MAX_PAYLOAD};
-use crate::wire::{self, Code, DiscoveryFrame, MacAddr, Tag, TagType, printable};
+use super::frames;
+use crate::wire::{
+    self, Code, DiscoveryFrame, MAX_PPPOE_PAYLOAD, MacAddr, Tag, TagType, printable,
+};
 
 /// Longest single wait, however many attempts: doubling is capped here so a
 /// large attempt count cannot make one wait last hours.
 pub const MAX_WAIT: Duration = Duration::from_secs(300);
+
+/// Most offers one listing window keeps: any LAN host can answer a
+/// broadcast PADI from as many source MACs as it likes.
+pub const MAX_LISTED_OFFERS: usize = 64;
 
 /// After the chosen AC answers a PADR with AC-System-Error or
 /// Generic-Error, the PADR goes out again this long after that answer...
@@ -62,13 +70,15 @@ pub struct Session {
     pub ac_mac: MacAddr,
     /// AC-Name from the chosen PADO.
     pub ac_name: Vec<u8>,
-    /// The Service-Name we requested.
+    /// The Service-Name the PADS confirmed (the one the PADR asked for when
+    /// the PADS carries none).
     pub service_name: Vec<u8>,
     /// AC-Cookie from the chosen PADO (echoed in PADT).
     pub cookie: Option<Vec<u8>>,
     /// Relay-Session-Id (the PADS's if it has one, else the PADO's).
     pub relay_id: Option<Vec<u8>>,
-    /// PPP-Max-Payload the AC agreed to (the PADS's, else the PADO's).
+    /// PPP-Max-Payload the AC agreed to: the smaller of the PADO's and the
+    /// PADS's valid values, or whichever it sent.
     pub max_payload: Option<u16>,
 }
 
@@ -95,10 +105,23 @@ pub enum Rejection {
     NoAcName,
     /// PADO without Service-Name.
     NoServiceName,
-    /// AC-Name differs from the requested one.
-    AcNameMismatch { offered: Vec<u8> },
-    /// No Service-Name equals the requested one.
-    ServiceMismatch { offered: Vec<Vec<u8>> },
+    /// AC-Name differs from the requested one. `services` are the
+    /// Service-Names that AC offered.
+    AcNameMismatch {
+        offered: Vec<u8>,
+        services: Vec<Vec<u8>>,
+    },
+    /// No Service-Name equals the requested one. `ac_name` is the AC's.
+    ServiceMismatch {
+        offered: Vec<Vec<u8>>,
+        ac_name: Vec<u8>,
+    },
+    /// The PADR answering this offer would carry `len` bytes of PPPoE
+    /// payload, more than a frame holds (an AC-Cookie or Relay-Session-Id
+    /// too long to echo next to our own tags).
+    PadrTooLong { len: usize },
+    /// The listing already holds [`MAX_LISTED_OFFERS`] offers.
+    TooManyOffers,
     /// The AC sent an error tag.
     ErrorTag {
         code: Code,
@@ -134,14 +157,14 @@ impl fmt::Display for Rejection {
             Rejection::WrongAcMac => f.write_str("PADO from a MAC other than the required one"),
             Rejection::NoAcName => f.write_str("PADO with no AC-Name tag"),
             Rejection::NoServiceName => f.write_str("PADO with no Service-Name tag"),
-            Rejection::AcNameMismatch { offered } => {
+            Rejection::AcNameMismatch { offered, .. } => {
                 write!(
                     f,
                     "AC-Name '{}' is not the requested one",
                     printable(offered)
                 )
             }
-            Rejection::ServiceMismatch { offered } => {
+            Rejection::ServiceMismatch { offered, .. } => {
                 f.write_str("requested Service-Name not offered (offered:")?;
                 for name in offered {
                     write!(f, " '{}'", printable(name))?;
@@ -151,6 +174,15 @@ impl fmt::Display for Rejection {
             Rejection::ErrorTag { code, tag, text } => {
                 write!(f, "{code}: {}: {}", tag.name(), printable(text))
             }
+            Rejection::PadrTooLong { len } => write!(
+                f,
+                "its PADR would carry {len} bytes of PPPoE payload, more than the \
+                 {MAX_PPPOE_PAYLOAD} a frame holds (the AC-Cookie or Relay-Session-Id is too long)"
+            ),
+            Rejection::TooManyOffers => write!(
+                f,
+                "more than {MAX_LISTED_OFFERS} offers in one wait; this one is not listed"
+            ),
             Rejection::BadSessionId(id) => {
                 write!(f, "PADS with session id 0x{id:x}, which RFC 2516 reserves")
             }
@@ -169,10 +201,60 @@ pub(super) enum Verdict {
     Confirm(Session),
 }
 
+/// The offers of one listing window: at most [`MAX_LISTED_OFFERS`], indexed
+/// by the AC's MAC so a repeated answer is found without a search.
+#[derive(Debug, Clone, Default)]
+pub(super) struct OfferList {
+    offers: Vec<Offer>,
+    /// Positions in `offers`, per AC MAC.
+    by_mac: HashMap<MacAddr, Vec<usize>>,
+}
+
+impl OfferList {
+    /// True if this AC already offered under this name.
+    pub fn contains(&self, ac_mac: MacAddr, ac_name: &[u8]) -> bool {
+        self.by_mac.get(&ac_mac).is_some_and(|positions| {
+            positions
+                .iter()
+                .any(|&i| self.offers.get(i).is_some_and(|o| o.ac_name == ac_name))
+        })
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.offers.len() >= MAX_LISTED_OFFERS
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.offers.is_empty()
+    }
+
+    /// Adds `offer` unless the list is full.
+    pub fn push(&mut self, offer: Offer) {
+        if self.is_full() {
+            return;
+        }
+        self.by_mac
+            .entry(offer.ac_mac)
+            .or_default()
+            .push(self.offers.len());
+        self.offers.push(offer);
+    }
+
+    /// The offers in the order they arrived, leaving the list empty.
+    pub fn take(&mut self) -> Vec<Offer> {
+        self.by_mac.clear();
+        std::mem::take(&mut self.offers)
+    }
+}
+
 /// Judges a frame received while waiting for offers. `known` are the
 /// offers already accepted in this window (an AC answering a retransmitted
 /// PADI offers the same thing again).
-pub(super) fn judge_offer(config: &Config, frame: &DiscoveryFrame<'_>, known: &[Offer]) -> Verdict {
+pub(super) fn judge_offer(
+    config: &Config,
+    frame: &DiscoveryFrame<'_>,
+    known: &OfferList,
+) -> Verdict {
     match frame.code {
         Code::Pado => {}
         // Our own broadcast PADI looped back, or other hosts' traffic.
@@ -198,13 +280,15 @@ pub(super) fn judge_offer(config: &Config, frame: &DiscoveryFrame<'_>, known: &[
         .tag_values(TagType::ServiceName)
         .map(<[u8]>::to_vec)
         .collect();
-    if service_names.is_empty() {
+    // The user declared the AC non-compliant: it may offer no service.
+    if service_names.is_empty() && !config.omit_service_name {
         return Verdict::Reject(Rejection::NoServiceName);
     }
     if let Some(wanted) = &config.ac_name {
         if wanted.as_slice() != ac_name {
             return Verdict::Reject(Rejection::AcNameMismatch {
                 offered: ac_name.to_vec(),
+                services: service_names,
             });
         }
     }
@@ -212,6 +296,7 @@ pub(super) fn judge_offer(config: &Config, frame: &DiscoveryFrame<'_>, known: &[
     if !wanted_service.is_empty() && !service_names.iter().any(|s| s == wanted_service) {
         return Verdict::Reject(Rejection::ServiceMismatch {
             offered: service_names,
+            ac_name: ac_name.to_vec(),
         });
     }
     let offer = Offer {
@@ -222,11 +307,17 @@ pub(super) fn judge_offer(config: &Config, frame: &DiscoveryFrame<'_>, known: &[
         relay_id: frame.tag_value(TagType::RelaySessionId).map(<[u8]>::to_vec),
         max_payload: valid_max_payload(frame),
     };
-    if known
-        .iter()
-        .any(|o| o.ac_mac == offer.ac_mac && o.ac_name == offer.ac_name)
-    {
+    if known.contains(offer.ac_mac, &offer.ac_name) {
         return Verdict::Ignore;
+    }
+    // Choosing an offer we cannot answer would end in "Timeout waiting for
+    // PADS" with no PADR ever sent; refusing it lets another offer win.
+    let padr_len = frames::padr_payload_len(config, &offer);
+    if padr_len > MAX_PPPOE_PAYLOAD {
+        return Verdict::Reject(Rejection::PadrTooLong { len: padr_len });
+    }
+    if known.is_full() {
+        return Verdict::Reject(Rejection::TooManyOffers);
     }
     Verdict::Accept(offer)
 }
@@ -255,17 +346,24 @@ pub(super) fn judge_confirmation(
     if frame.session_id == 0 || frame.session_id == 0xffff {
         return Verdict::Reject(Rejection::BadSessionId(frame.session_id));
     }
+    let pads_max_payload = valid_max_payload(frame);
     Verdict::Confirm(Session {
         session_id: frame.session_id,
         ac_mac: offer.ac_mac,
         ac_name: offer.ac_name.clone(),
-        service_name: config.service_name.clone(),
+        service_name: frame
+            .tag_value(TagType::ServiceName)
+            .unwrap_or_else(|| config.requested_service(&offer.service_names))
+            .to_vec(),
         cookie: offer.cookie.clone(),
         relay_id: frame
             .tag_value(TagType::RelaySessionId)
             .map(<[u8]>::to_vec)
             .or_else(|| offer.relay_id.clone()),
-        max_payload: valid_max_payload(frame).or(offer.max_payload),
+        max_payload: match (pads_max_payload, offer.max_payload) {
+            (Some(pads), Some(pado)) => Some(pads.min(pado)),
+            (pads, pado) => pads.or(pado),
+        },
     })
 }
 

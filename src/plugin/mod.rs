@@ -6,11 +6,16 @@
 //! plugs in pppd and [`SysNetwork`]; the tests plug in fakes.
 //!
 //! Behaviour follows pppd's own `rp-pppoe.so` (ppp-project's `pppoe.so`,
-//! 2.4.9 and 2.5.x) — same option names, log lines, script variables and
-//! MTU rules — with these differences:
+//! 2.4.9 and 2.5.x) — same option names (plus rp-pppoe 4.0's
+//! `rp_pppoe_mac`), log lines (2.5.x's words and levels, `pppd_log`),
+//! script variables and MTU rules (2.5.3's, for every pppd version) — with
+//! these differences:
 //!
 //! * options are checked after all of them were read (order does not
-//!   matter) and range-checked;
+//!   matter); values the reference misbehaves with are option errors,
+//!   unusual ones are clamped with a warning (`options`);
+//! * `pppoe-service NO-SERVICE-NAME-NON-RFC-COMPLIANT` connects to any
+//!   access concentrator, not only to one offering a service of that name;
 //! * `nic-<name>` that is too long, missing or not Ethernet is an option
 //!   error that says so, rather than "unrecognized option";
 //! * a PADT is sent on every disconnect, with our real MAC, also in
@@ -28,20 +33,23 @@ mod host;
 mod mtu;
 mod options;
 pub mod panic_boundary;
+mod pppd_log;
 mod recovery;
 mod session_record;
 mod sys_network;
 
-use crate::discovery::{self, Config, Event, Failure, Mode, Outcome, Rejection};
+use crate::discovery::{
+    self, Admission, Config, Event, Failure, FilterNames, Mode, Outcome, RefusalLog, Summary,
+};
 use crate::driver::{Direction, Hooks};
-use crate::sys::InterfaceError;
-use crate::wire::{DiscoveryFrame, MacAddr, printable};
+use crate::sys::{InterfaceError, LinkProblem};
+use crate::wire::{MacAddr, printable};
 
 pub use host::{DiscoveryError, Host, InterfaceInfo, LcpMru, Level, Network, SessionSocket};
-pub use mtu::{MAX_PPPOE_MTU, PPPOE_OVERHEAD};
+pub use mtu::PPPOE_OVERHEAD;
 pub use options::{
-    ExistingSession, OptionError, PADI_ATTEMPTS_RANGE, PADI_TIMEOUT_RANGE, PluginOptions,
-    RawOptions, SESSION_ID_RANGE, VERBOSE_RANGE,
+    Adjusted, ExistingSession, IntRule, OPTION_NAMES, OptionError, OptionName, Outside,
+    PluginOptions, RawOptions, SESSION_ID_RANGE,
 };
 pub use session_record::{RecordPlaces, SessionRecord};
 pub use sys_network::SysNetwork;
@@ -219,10 +227,13 @@ impl<H: Host, N: Network> Plugin<H, N> {
         if interface.is_empty() {
             return Err(OptionError("no PPPoE interface was given".into()));
         }
-        let options = PluginOptions::from_raw(raw)?;
-        let configured = mtu::cap_configured(self.host.lcp_mru());
-        self.host.set_lcp_mru(configured);
-        self.configured_mru = Some(configured);
+        let (options, adjusted) = PluginOptions::from_raw(raw)?;
+        for note in &adjusted {
+            self.host.log(Level::Warn, &note.to_string());
+        }
+        // Kept as configured, as pppd 2.5.3 does (no cap at 1500: RFC 4638
+        // jumbo sessions); each connect starts again from these.
+        self.configured_mru = Some(self.host.lcp_mru());
         self.interface = Some(interface.to_owned());
         self.options = Some(options);
         Ok(())
@@ -251,6 +262,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
                 }
                 _ => return Err(ConnectError::NotConfigured),
             };
+        self.check_link(&interface)?;
         self.clear_previous(&interface, &options);
         let link = self
             .net
@@ -270,7 +282,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
         self.host.set_ppp_devnam(&interface);
 
         let host_uniq = options.discovery.host_uniq.bytes(self.host.pid());
-        let (session, discovered) = self.obtain_session(&interface, &options, link.mac, mru)?;
+        let (session, discovered) = self.obtain_session(&interface, &options, link, mru)?;
         self.announce(&interface, &session);
         let record = SessionRecord {
             boot_id: self.recovery.boot_id(),
@@ -284,6 +296,20 @@ impl<H: Host, N: Network> Plugin<H, N> {
             relay_id: session.relay_id,
         };
         self.attach(socket, record, discovered)
+    }
+
+    /// The pre-flight check: an interface that is down or has no carrier
+    /// fails this attempt at once, with a plain message, instead of half a
+    /// minute of PADIs into nothing; pppd's `persist` and `holdoff` decide
+    /// when to try again. An interface whose state cannot be read is tried
+    /// anyway (discovery reports what goes wrong).
+    fn check_link(&mut self, interface: &str) -> Result<(), ConnectError> {
+        match self.net.link_state(interface) {
+            Ok(state) => state
+                .problem(interface)
+                .map_or(Ok(()), |problem| Err(ConnectError::Link(problem))),
+            Err(_) => Ok(()),
+        }
     }
 
     /// Ends what an earlier connect left: our own previous session (pppd
@@ -309,14 +335,19 @@ impl<H: Host, N: Network> Plugin<H, N> {
         &mut self,
         interface: &str,
         options: &PluginOptions,
-        our_mac: MacAddr,
+        link: InterfaceInfo,
         mru: LcpMru,
     ) -> Result<(discovery::Session, bool), ConnectError> {
         if let Some(existing) = options.existing_session {
             return Ok((attached_session(existing, options), false));
         }
+        if let Some(lines) = mtu::interface_mtu_warning(interface, link.mtu) {
+            for line in lines {
+                self.host.log(Level::Error, &line);
+            }
+        }
         let mut config =
-            Config::from_settings(our_mac, &options.discovery, self.host.pid(), Mode::Session);
+            Config::from_settings(link.mac, &options.discovery, self.host.pid(), Mode::Session);
         config.max_payload = mtu::max_payload_to_advertise(mru);
         config.released = std::mem::take(&mut self.released);
         let session = self.discover(interface, config, options.verbose)?;
@@ -326,7 +357,8 @@ impl<H: Host, N: Network> Plugin<H, N> {
     }
 
     /// Tells pppd and its scripts about the session: the log lines the
-    /// reference writes, pppd's session and remote numbers, `MACREMOTE` and
+    /// reference writes (the connection line at warning level, as pppd's
+    /// plugin has it), pppd's session and remote numbers, `MACREMOTE` and
     /// `ACNAME`.
     fn announce(&mut self, interface: &str, session: &discovery::Session) {
         self.host.log(
@@ -336,7 +368,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
         self.host.set_session_number(i32::from(session.session_id));
         let remote = session.ac_mac.to_upper();
         self.host.log(
-            Level::Info,
+            Level::Warn,
             &format!("Connected to {remote} via interface {interface}"),
         );
         self.host.set_remote_number(&remote);
@@ -424,16 +456,37 @@ impl<H: Host, N: Network> Plugin<H, N> {
     ) -> Result<discovery::Session, ConnectError> {
         let Plugin { host, net, .. } = self;
         let host: &H = host;
+        let settings = self
+            .options
+            .as_ref()
+            .map(|o| o.discovery.clone())
+            .unwrap_or_default();
         let mut hooks = DiscoveryLog {
             host,
             verbose,
             frames: host.debug_on(),
+            summary: Summary::new(&settings, FilterNames::PLUGIN),
+            refusals: RefusalLog::default(),
         };
-        match net.discover(interface, config, &mut hooks) {
+        let result = net.discover(interface, config, &mut hooks);
+        hooks.report_held_back();
+        match result {
             Ok(Outcome::Established(session)) => Ok(session),
-            Ok(Outcome::Failed(failure)) => Err(ConnectError::NoSession(failure)),
+            Ok(Outcome::Failed(failure)) => {
+                // The cable may have gone while we waited.
+                let summary = match net
+                    .link_state(interface)
+                    .ok()
+                    .and_then(|s| s.problem(interface))
+                {
+                    Some(problem) => problem.to_string(),
+                    None => hooks.summary.explain(interface, &failure),
+                };
+                Err(ConnectError::NoSession { failure, summary })
+            }
             Ok(Outcome::Offers(_)) => Err(ConnectError::OffersOnly),
             Err(DiscoveryError::Cancelled) => Err(ConnectError::Cancelled),
+            Err(DiscoveryError::Link(problem)) => Err(ConnectError::Link(problem)),
             Err(source) => Err(ConnectError::Discovery {
                 interface: interface.to_owned(),
                 source,
@@ -453,10 +506,14 @@ enum ConnectError {
         interface: String,
         source: InterfaceError,
     },
+    /// The interface is down or has no carrier (before or during
+    /// discovery).
+    Link(LinkProblem),
     /// The AF_PPPOX socket could not be opened.
     SessionSocket(std::io::Error),
-    /// Discovery ran to its end without a session.
-    NoSession(Failure),
+    /// Discovery ran to its end without a session; `summary` says why in
+    /// one line.
+    NoSession { failure: Failure, summary: String },
     /// Discovery listed offers instead of choosing one (a bug: the plugin
     /// always runs it in session mode).
     OffersOnly,
@@ -492,9 +549,17 @@ impl ConnectError {
                 Level::Error,
                 &format!("Failed to create PPPoE socket: {source}"),
             ),
-            ConnectError::NoSession(failure) => {
-                host.log(Level::Warn, &failure.to_string());
-                host.log(Level::Error, "Unable to complete PPPoE Discovery");
+            ConnectError::Link(problem) => host.log(Level::Error, &problem.to_string()),
+            ConnectError::NoSession { failure, summary } => {
+                host.log(Level::Warn, failure.pppd_line());
+                host.log(
+                    Level::Error,
+                    &format!(
+                        "Unable to complete PPPoE Discovery phase {}",
+                        failure.phase()
+                    ),
+                );
+                host.log(Level::Notice, summary);
             }
             ConnectError::OffersOnly => {
                 host.log(Level::Error, "PPPoE discovery ended without a session")
@@ -502,6 +567,13 @@ impl ConnectError {
             ConnectError::Cancelled => {
                 host.log(Level::Info, "PPPoE discovery interrupted by a signal")
             }
+            ConnectError::Discovery {
+                source: DiscoveryError::Interface(source),
+                ..
+            } => host.log(
+                Level::Error,
+                &format!("Failed to create PPPoE discovery socket: {source}"),
+            ),
             ConnectError::Discovery { interface, source } => host.log(
                 Level::Error,
                 &format!("PPPoE discovery on {interface} failed: {source}"),
@@ -572,67 +644,88 @@ fn send_padt<H: Host, N: Network>(
     }
 }
 
-/// Logs discovery the way `pppoe-verbose` and pppd's `debug` ask, and
-/// stops it when pppd is told to terminate.
+/// Logs discovery the way `pppoe-verbose` and pppd's `debug` ask, keeps
+/// the summary of what it saw, and stops it when pppd is told to
+/// terminate.
 struct DiscoveryLog<'a, H: Host> {
     host: &'a H,
     verbose: u8,
     /// Log every frame sent and received (pppd's `debug`).
     frames: bool,
+    summary: Summary,
+    /// Other hosts' frames must not be able to fill the log.
+    refusals: RefusalLog,
+}
+
+impl<H: Host> DiscoveryLog<'_, H> {
+    /// Says how many refused-frame lines were not logged, if any.
+    fn report_held_back(&mut self) {
+        let held_back = self.refusals.take_held_back();
+        if held_back > 0 {
+            self.host.log(
+                Level::Info,
+                &format!("{held_back} more refused discovery frames were not logged"),
+            );
+        }
+    }
+}
+
+impl<H: Host> DiscoveryLog<'_, H> {
+    fn log_all(&self, lines: Vec<(Level, String)>) {
+        for (level, line) in lines {
+            self.host.log(level, &line);
+        }
+    }
 }
 
 impl<H: Host> Hooks for DiscoveryLog<'_, H> {
     fn event(&mut self, event: &Event) {
-        let host = self.host;
-        match event {
-            Event::Ignored | Event::Confirmed(_) => {}
-            Event::Offer(offer) => {
-                let level = if self.verbose >= 1 {
-                    Level::Info
-                } else {
-                    Level::Debug
+        let lines = match event {
+            Event::Ignored => return,
+            Event::Offer(offer) => pppd_log::offer_lines(offer, self.verbose),
+            Event::Confirmed(session) => pppd_log::confirmation_lines(session, self.verbose),
+            Event::Rejected { from, reason } => {
+                self.summary.event(event);
+                // Other hosts' frames must not be able to fill the log: a
+                // few lines per kind of refusal, then a count.
+                let Admission::Log { held_back } =
+                    self.refusals.admit(reason, std::time::Instant::now())
+                else {
+                    return;
                 };
-                host.log(
-                    level,
-                    &format!("Access-Concentrator: {}", printable(&offer.ac_name)),
-                );
-                for service in &offer.service_names {
-                    host.log(level, &format!("Service-Name: {}", printable(service)));
+                let mut lines = Vec::new();
+                if held_back > 0 {
+                    lines.push((
+                        Level::Info,
+                        format!("({held_back} similar refused frames were not logged)"),
+                    ));
                 }
-                if let Some(max_payload) = offer.max_payload {
-                    host.log(level, &format!("Max-Payload: {max_payload}"));
-                }
-                host.log(level, &format!("AC-Ethernet-Address: {}", offer.ac_mac));
+                lines.extend(pppd_log::rejection_lines(*from, reason, self.verbose));
+                lines
             }
             Event::AcError {
                 from,
                 reason,
                 retry_in,
             } => {
-                let retry = match retry_in {
-                    Some(delay) => format!("; sending PADR again in {:.1} s", delay.as_secs_f64()),
-                    None => String::new(),
-                };
-                host.log(Level::Warn, &format!("{reason} (from {from}){retry}"));
+                // Once per PADR (the state machine holds back the rest), so
+                // it needs no budget.
+                self.summary.event(event);
+                let mut lines = pppd_log::rejection_lines(*from, reason, self.verbose);
+                if let Some(delay) = retry_in {
+                    lines.push((
+                        Level::Info,
+                        format!("Sending PADR again in {:.1} s", delay.as_secs_f64()),
+                    ));
+                }
+                lines
             }
-            Event::Rejected { from, reason } => {
-                let level = match reason {
-                    // A PADS error was reported with its AcError; more before
-                    // the next PADR are an AC flooding us.
-                    Rejection::ErrorTag {
-                        code: crate::wire::Code::Pads,
-                        ..
-                    } => Level::Debug,
-                    Rejection::ErrorTag { .. } => Level::Warn,
-                    _ if self.verbose >= 2 => Level::Info,
-                    _ => Level::Debug,
-                };
-                host.log(
-                    level,
-                    &format!("Ignoring discovery frame from {from}: {reason}"),
-                );
-            }
-        }
+        };
+        self.log_all(lines);
+    }
+
+    fn tagged_frame(&mut self, vid: u16, frame: &[u8]) {
+        self.summary.tagged(vid, frame);
     }
 
     fn cancelled(&mut self) -> bool {
@@ -640,19 +733,16 @@ impl<H: Host> Hooks for DiscoveryLog<'_, H> {
     }
 
     fn frame(&mut self, direction: Direction, frame: &[u8]) {
+        match direction {
+            Direction::Sent => self.summary.sent(frame),
+            Direction::Received => self.summary.received(frame),
+        }
         if !self.frames {
             return;
         }
-        let verb = match direction {
-            Direction::Sent => "Send",
-            Direction::Received => "Recv",
-        };
-        let text = match DiscoveryFrame::parse(frame) {
-            Ok(parsed) => parsed.to_string(),
-            Err(e) => format!("{} bytes, unparsable: {e}", frame.len()),
-        };
-        self.host
-            .log(Level::Debug, &format!("{verb} PPPoE Discovery {text}"));
+        for line in pppd_log::packet_dump(direction, frame, self.verbose >= 2) {
+            self.host.log(Level::Debug, &line);
+        }
     }
 }
 

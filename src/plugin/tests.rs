@@ -7,8 +7,9 @@ use std::io;
 use std::path::PathBuf;
 
 use super::*;
-use crate::discovery::{Failure, Offer, Session};
+use crate::discovery::{Failure, Offer, Rejection, Session};
 use crate::sys::pppox::AttachedSession;
+use crate::sys::{Carrier, LinkState};
 use crate::wire::{Code, DiscoveryFrame, MacAddr, TagType};
 
 const OUR_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0x01]);
@@ -156,6 +157,13 @@ struct FakeNet {
     held_at_send: Vec<usize>,
     /// What sending a frame fails with (an errno).
     send_error: Option<i32>,
+    /// What `link_state` reports (`None`: the ioctl fails).
+    link: Option<LinkState>,
+    /// Frames each discovery "receives" before its scripted events.
+    received: Vec<Vec<u8>>,
+    /// Tagged frames each discovery's VLAN watcher "sees".
+    tagged: Vec<(u16, Vec<u8>)>,
+    discoveries: u32,
 }
 
 impl Default for FakeNet {
@@ -173,6 +181,14 @@ impl Default for FakeNet {
             held_probe: None,
             held_at_send: Vec::new(),
             send_error: None,
+            link: Some(LinkState {
+                admin_up: true,
+                carrier: Carrier::Up,
+                enslaved: false,
+            }),
+            received: Vec::new(),
+            tagged: Vec::new(),
+            discoveries: 0,
         }
     }
 }
@@ -206,6 +222,14 @@ impl Network for FakeNet {
         }
     }
 
+    fn link_state(&mut self, ifname: &str) -> Result<LinkState, InterfaceError> {
+        self.link.ok_or_else(|| InterfaceError::Io {
+            what: "SIOCGIFFLAGS",
+            name: ifname.into(),
+            source: io::Error::from_raw_os_error(libc::EOPNOTSUPP),
+        })
+    }
+
     fn open_session(&mut self, _ifname: &str) -> io::Result<FakeSession> {
         Ok(FakeSession {
             fd: 42,
@@ -227,8 +251,15 @@ impl Network for FakeNet {
         }
         self.configs.push(config);
         self.sent_before_discovery.push(self.sent.len());
+        self.discoveries += 1;
+        for frame in &self.received {
+            hooks.frame(Direction::Received, frame);
+        }
         for event in &self.events {
             hooks.event(event);
+        }
+        for (vid, frame) in &self.tagged {
+            hooks.tagged_frame(*vid, frame);
         }
         if hooks.cancelled() {
             return Err(DiscoveryError::Cancelled);
@@ -440,16 +471,42 @@ fn bad_option_values_are_reported_as_option_errors() {
 }
 
 #[test]
-fn check_options_caps_mru_and_mtu_at_1500() {
+fn check_options_leaves_mru_and_mtu_as_configured_like_pppd_2_5_3() {
     let scratch = Scratch::new("cap");
     let plugin = plugin(&scratch, FakeNet::default());
+    assert_eq!(plugin.host().mru, FakeHost::default().mru);
+}
+
+#[test]
+fn unusual_option_values_are_taken_clamped_with_a_warning() {
+    let scratch = Scratch::new("clamped");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    let raw = RawOptions {
+        verbose: 3,
+        padi_timeout: 3600,
+        padi_attempts: 17,
+        ..RawOptions::defaults()
+    };
+    plugin.check_options(&raw, "eth0").unwrap();
+    assert!(plugin.host().option_errors.borrow().is_empty());
     assert_eq!(
-        plugin.host().mru,
-        LcpMru {
-            want_mru: 1500,
-            allow_mtu: 1500
-        }
+        plugin
+            .host()
+            .logged("pppoe-padi-timeout 3600 is more than 300; using 300"),
+        Some(Level::Warn)
     );
+    assert_eq!(plugin.host().logged("pppoe-verbose"), None, "3 is a level");
+    assert_eq!(
+        plugin.host().logged("pppoe-padi-attempts"),
+        None,
+        "17 is taken"
+    );
+    plugin.connect().unwrap();
+    let config = &plugin.net().configs[0];
+    assert_eq!(config.timeout, std::time::Duration::from_secs(300));
+    assert_eq!(config.attempts, 17);
 }
 
 #[test]
@@ -488,7 +545,8 @@ fn connect_runs_discovery_with_the_options_and_sets_up_pppd() {
     assert_eq!(host.logged("PPP session is 42"), Some(Level::Info));
     assert_eq!(
         host.logged("Connected to 02:AC:00:00:00:0F via interface eth0"),
-        Some(Level::Info)
+        Some(Level::Warn),
+        "pppd's plugin logs it as a warning"
     );
     assert_eq!(host.session_number, Some(42));
     assert_eq!(host.remote_number.as_deref(), Some("02:AC:00:00:00:0F"));
@@ -560,22 +618,128 @@ fn rfc4638_on_a_baby_jumbo_link() {
     );
 }
 
+/// Every line logged, exactly, with its level.
+fn log_lines(host: &FakeHost) -> Vec<(Level, String)> {
+    host.logs.borrow().clone()
+}
+
 #[test]
-fn discovery_failure_fails_the_attempt_and_says_why() {
+fn discovery_failure_fails_the_attempt_in_pppds_words() {
     let scratch = Scratch::new("fail");
-    let mut plugin = plugin(&scratch, FakeNet::default());
-    assert_eq!(plugin.connect(), None);
-    let host = plugin.host();
-    assert_eq!(
-        host.logged("Timeout waiting for PADO packets"),
-        Some(Level::Warn)
-    );
-    assert_eq!(
-        host.logged("Unable to complete PPPoE Discovery"),
-        Some(Level::Error)
-    );
-    assert_eq!(host.session_number, None);
+    let mut net = FakeNet::default();
+    net.outcomes
+        .push_back(Ok(Outcome::Failed(Failure::NoConfirmation {
+            ac_mac: AC_MAC,
+            rejected: 0,
+        })));
+    let mut plugin = plugin(&scratch, net);
+    for (pppd_line, phase) in [
+        ("Timeout waiting for PADS packets", "phase 2"),
+        ("Timeout waiting for PADO packets", "phase 1"),
+    ] {
+        plugin.host.logs.borrow_mut().clear();
+        assert_eq!(plugin.connect(), None);
+        let lines = log_lines(plugin.host());
+        let at = lines
+            .iter()
+            .position(|line| *line == (Level::Warn, pppd_line.to_owned()))
+            .unwrap_or_else(|| panic!("no exact {pppd_line:?} in {lines:?}"));
+        assert_eq!(
+            lines.get(at + 1),
+            Some(&(
+                Level::Error,
+                format!("Unable to complete PPPoE Discovery {phase}")
+            ))
+        );
+    }
+    assert_eq!(plugin.host().session_number, None);
     assert!(scratch.record_names().is_empty());
+}
+
+#[test]
+fn an_interface_mtu_below_1500_is_warned_about_at_each_discovery() {
+    let scratch = Scratch::new("small-mtu");
+    let mut net = FakeNet {
+        mtu: 1400,
+        ..FakeNet::default()
+    };
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    plugin.connect().unwrap();
+    let lines = log_lines(plugin.host());
+    let warning = [
+        (
+            Level::Error,
+            "Interface eth0 has MTU of 1400 -- should be at least 1500.".to_owned(),
+        ),
+        (
+            Level::Error,
+            "This may cause serious connection problems.".to_owned(),
+        ),
+    ];
+    assert!(lines.windows(2).any(|pair| pair == warning), "{lines:?}");
+    assert_eq!(
+        plugin.host().mru,
+        LcpMru {
+            want_mru: 1392,
+            allow_mtu: 1392
+        }
+    );
+}
+
+#[test]
+fn rfc4638_above_1500_on_a_jumbo_link_when_configured_and_agreed() {
+    let scratch = Scratch::new("jumbo");
+    let mut net = FakeNet {
+        mtu: 9000,
+        ..FakeNet::default()
+    };
+    established(&mut net, Some(8000));
+    let mut plugin = Plugin::with_records(FakeHost::default(), net, scratch.places());
+    // pppd's `mru 9000 mtu 9000`.
+    plugin.host.mru = LcpMru {
+        want_mru: 9000,
+        allow_mtu: 9000,
+    };
+    plugin
+        .check_options(&RawOptions::defaults(), "eth0")
+        .unwrap();
+    plugin.connect().unwrap();
+    assert_eq!(plugin.net().configs[0].max_payload, Some(8992));
+    assert_eq!(
+        plugin.host().mru,
+        LcpMru {
+            want_mru: 8000,
+            allow_mtu: 8000
+        },
+        "the payload the AC agreed to, above 1500"
+    );
+}
+
+#[test]
+fn no_service_name_non_rfc_compliant_reaches_discovery_as_no_tag() {
+    let scratch = Scratch::new("no-service-name");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    plugin.host.debug = true;
+    let raw = RawOptions {
+        service: Some(b"NO-SERVICE-NAME-NON-RFC-COMPLIANT".to_vec()),
+        ..RawOptions::defaults()
+    };
+    plugin.check_options(&raw, "eth0").unwrap();
+    plugin.connect().unwrap();
+    let config = &plugin.net().configs[0];
+    assert!(config.omit_service_name);
+    assert!(config.service_name.is_empty());
+    assert!(
+        plugin
+            .host()
+            .logged(" [host-uniq cf 5e 00 00]")
+            .is_some_and(|level| level == Level::Debug),
+        "the PADI's tags are Host-Uniq alone: {:?}",
+        log_lines(plugin.host())
+    );
 }
 
 #[test]
@@ -598,7 +762,7 @@ fn offers_are_logged_at_info_when_verbose() {
         ac_mac: AC_MAC,
         ac_name: b"BRAS\x1b[31m".to_vec(),
         service_names: vec![b"internet".to_vec()],
-        cookie: None,
+        cookie: Some(vec![0x3d, 0x7d]),
         relay_id: None,
         max_payload: None,
     }));
@@ -627,11 +791,15 @@ fn offers_are_logged_at_info_when_verbose() {
         Some(Level::Info)
     );
     assert_eq!(host.logged("Service-Name: internet"), Some(Level::Info));
+    assert_eq!(host.logged("Cookie: 3d 7d"), Some(Level::Info));
     assert_eq!(
         host.logged("AC-Ethernet-Address: 02:ac:00:00:00:0f"),
         Some(Level::Info)
     );
-    assert_eq!(host.logged("busy"), Some(Level::Warn));
+    assert!(
+        log_lines(host).contains(&(Level::Error, "PADO: System-Error: busy".to_owned())),
+        "pppd's exact line"
+    );
 }
 
 #[test]
@@ -753,7 +921,7 @@ fn with_pppd_debug_every_discovery_frame_is_logged() {
     let mut plugin = plugin(&scratch, net);
     plugin.connect().unwrap();
     assert_eq!(
-        plugin.host().logged("Send PPPoE Discovery"),
+        plugin.host().logged("Send PPPOE Discovery"),
         None,
         "quiet without debug"
     );
@@ -764,17 +932,177 @@ fn with_pppd_debug_every_discovery_frame_is_logged() {
         .outcomes
         .push_back(Ok(Outcome::Established(session(None))));
     plugin.connect().unwrap();
-    let host = plugin.host();
-    let line = host
-        .logs
-        .borrow()
+    let lines: Vec<(Level, String)> = log_lines(plugin.host())
+        .into_iter()
+        .skip_while(|(_, line)| !line.starts_with("Send PPPOE Discovery V1T1 PADI"))
+        .take(3)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Send PPPOE Discovery V1T1 PADI session 0x0 length 12",
+            " dst ff:ff:ff:ff:ff:ff  src 02:00:00:00:00:01",
+            " [service-name] [host-uniq cf 5e 00 00]",
+        ]
+        .map(|line| (Level::Debug, line.to_owned())),
+        "pppd's packet dump"
+    );
+}
+
+#[test]
+fn the_failure_lines_are_followed_by_one_line_saying_why() {
+    let scratch = Scratch::new("summary");
+    let mut plugin = plugin(&scratch, FakeNet::default());
+    assert_eq!(plugin.connect(), None);
+    let logs = plugin.host().logs.borrow().clone();
+    let messages: Vec<&str> = logs.iter().map(|(_, m)| m.as_str()).collect();
+    let timeout = messages
         .iter()
-        .find(|(_, m)| m.starts_with("Send PPPoE Discovery PADI"))
-        .cloned();
-    let (level, line) = line.expect("the PADI is logged");
-    assert_eq!(level, Level::Debug);
-    assert!(line.contains("to ff:ff:ff:ff:ff:ff"), "{line}");
-    assert!(line.contains("[Host-Uniq cf5e0000]"), "{line}");
+        .position(|m| m.starts_with("Timeout waiting for PADO packets"))
+        .expect("pppd's own failure line is kept");
+    assert_eq!(
+        messages[timeout + 1],
+        "Unable to complete PPPoE Discovery phase 1"
+    );
+    assert_eq!(
+        logs[timeout + 2],
+        (
+            Level::Notice,
+            "discovery on eth0: 1 PADI sent; no PPPoE frame from any host on eth0 (is the \
+             gateway's PPPoE bridge on, and is eth0 the port facing it?)"
+                .to_owned()
+        )
+    );
+}
+
+#[test]
+fn the_summary_names_the_vlan_the_answers_came_on() {
+    let scratch = Scratch::new("vlan-hint");
+    let mut net = FakeNet::default();
+    let mut pado = vec![0x02, 0, 0, 0, 0, 0x01];
+    pado.extend_from_slice(&AC_MAC.0);
+    pado.extend_from_slice(&[0x88, 0x63, 0x11, 0x07, 0, 0, 0, 0]);
+    net.tagged.push((35, pado));
+    let mut plugin = plugin(&scratch, net);
+    assert_eq!(plugin.connect(), None);
+    let host = plugin.host();
+    assert_eq!(
+        host.logged("PPPoE answers were seen on VLAN 35: try the interface eth0.35"),
+        Some(Level::Notice)
+    );
+}
+
+#[test]
+fn an_interface_without_carrier_or_down_fails_the_attempt_at_once() {
+    for (admin_up, carrier, words) in [
+        (
+            true,
+            Carrier::Down,
+            "eth0 has no carrier: is the cable to the gateway plugged in",
+        ),
+        (false, Carrier::Unknown, "eth0 is down: "),
+    ] {
+        let scratch = Scratch::new("link");
+        let mut net = FakeNet::default();
+        established(&mut net, None);
+        net.link = Some(LinkState {
+            admin_up,
+            carrier,
+            enslaved: false,
+        });
+        let mut plugin = plugin(&scratch, net);
+        assert_eq!(plugin.connect(), None, "{words}");
+        let host = plugin.host();
+        assert_eq!(host.logged(words), Some(Level::Error), "{words}");
+        assert_eq!(plugin.net().discoveries, 0, "no PADI into a dead link");
+        assert!(
+            host.logged("Timeout waiting").is_none(),
+            "no discovery failure either"
+        );
+        // pppd's persist retries; once the link is back, it connects.
+        plugin.net.link = Some(LinkState {
+            admin_up: true,
+            carrier: Carrier::Up,
+            enslaved: false,
+        });
+        assert_eq!(plugin.connect(), Some(42), "{words}");
+    }
+}
+
+#[test]
+fn an_unknown_or_unreadable_carrier_does_not_stop_discovery() {
+    for link in [
+        Some(LinkState {
+            admin_up: true,
+            carrier: Carrier::Unknown,
+            enslaved: false,
+        }),
+        None,
+    ] {
+        let scratch = Scratch::new("carrier-unknown");
+        let mut net = FakeNet::default();
+        established(&mut net, None);
+        net.link = link;
+        let mut plugin = plugin(&scratch, net);
+        assert_eq!(plugin.connect(), Some(42), "{link:?}");
+    }
+}
+
+#[test]
+fn losing_the_link_during_discovery_is_reported_as_such() {
+    let scratch = Scratch::new("link-lost");
+    let mut net = FakeNet::default();
+    net.outcomes
+        .push_back(Err(DiscoveryError::Link(LinkProblem::NoCarrier {
+            interface: "eth0".into(),
+        })));
+    let mut plugin = plugin(&scratch, net);
+    assert_eq!(plugin.connect(), None);
+    assert_eq!(
+        plugin.host().logged("eth0 has no carrier"),
+        Some(Level::Error)
+    );
+}
+
+#[test]
+fn a_flood_of_error_tag_offers_is_logged_a_few_times_and_counted() {
+    let scratch = Scratch::new("flood");
+    let mut net = FakeNet::default();
+    for i in 0..1000u32 {
+        let from = MacAddr([2, 0, 0, 0, (i >> 8) as u8, i as u8]);
+        let mut pado = OUR_MAC.0.to_vec();
+        pado.extend_from_slice(&from.0);
+        pado.extend_from_slice(&[0x88, 0x63, 0x11, 0x07, 0, 0, 0, 0]);
+        net.received.push(pado);
+        net.events.push(Event::Rejected {
+            from,
+            reason: Rejection::ErrorTag {
+                code: Code::Pado,
+                tag: TagType::AcSystemError,
+                text: b"busy".to_vec(),
+            },
+        });
+    }
+    let mut plugin = plugin(&scratch, net);
+    assert_eq!(plugin.connect(), None);
+    let logs = plugin.host().logs.borrow().clone();
+    let per_frame = logs
+        .iter()
+        .filter(|(_, m)| m.starts_with("Ignoring discovery frame"))
+        .count();
+    assert_eq!(per_frame, 5, "a burst, then held back");
+    assert!(
+        logs.iter()
+            .any(|(_, m)| m == "995 more refused discovery frames were not logged"),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter().any(|(level, m)| *level == Level::Notice
+            && m.contains(
+                "refused: 1000 with an error tag (02:00:00:00:00:00: PADO: AC-System-Error: 'busy'"
+            )),
+        "{logs:?}"
+    );
 }
 
 mod recovery;

@@ -6,11 +6,17 @@
 //! the LAN, pppd with `plugin rs-pppoe.so` and `nodefaultroute`, the hook in
 //! `/etc/ppp/ip-up.d/10-rule`, a web server, and an internet client fetching
 //! the page from the PPPoE address. `--without-hook` plays the same story
-//! without the hook and expects the fetch to fail.
+//! without the hook and expects the fetch to fail. `--container` adds a
+//! web server in a container behind a Docker-like DNAT, fetched through
+//! ppp0, and the same fetch failing without the hook's forwarding part.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::util::{cargo, describe, exec, is_root, root};
+use crate::{
+    artifacts::{BUILD_ARGS, build_hook, build_plugin},
+    guest,
+    util::{cargo, describe, exec, is_root},
+};
 
 /// Debian packages the demo needs on the host: the build (bindgen needs
 /// libclang, the plugin needs pppd's headers) and the guest harness.
@@ -28,17 +34,21 @@ const PACKAGES: &[&str] = &[
     "kmod",
     "xz-utils",
     "debootstrap",
+    // --container: the Docker-like DNAT and the ruleset checks.
+    "nftables",
 ];
 
-const USAGE: &str = "usage: cargo xtask demo [--without-hook] [--pppd 2.4.9|2.5.2]";
+const USAGE: &str = "usage: cargo xtask demo [--without-hook | --container] [--pppd 2.4.9|2.5.2]";
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut without_hook = false;
+    let mut container = false;
     let mut pppd = "2.4.9".to_string();
     let mut words = args.iter();
     while let Some(arg) = words.next() {
         match arg.as_str() {
             "--without-hook" => without_hook = true,
+            "--container" => container = true,
             "--pppd" => {
                 pppd = words
                     .next()
@@ -47,6 +57,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
             }
             other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
         }
+    }
+    if without_hook && container {
+        return Err(format!(
+            "--container shows the hook's forwarding part; it cannot go with --without-hook\n{USAGE}"
+        ));
     }
     if pppd != "2.4.9" && pppd != "2.5.2" {
         return Err(format!(
@@ -71,28 +86,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     // The guest's kernel, initramfs and (for 2.5.2) the Debian 13 root with
     // pppd 2.5.2's headers; cached, so a second run takes under a second.
-    prepare_guest(&pppd)?;
-    let include_dir = (pppd == "2.5.2").then(crate::test::trixie_include_dir);
-    let plugin = crate::test::build_plugin(&pppd, include_dir)?;
-    exec(cargo().args(crate::install::BUILD_ARGS))?;
-    let hook = crate::install::build_hook()?;
+    guest::prepare(&["--pppd", &pppd])?;
+    let plugin = build_plugin(&pppd, guest::include_dir(&pppd))?;
+    exec(cargo().args(BUILD_ARGS))?;
+    let hook = build_hook()?;
     if !hook.is_file() {
         return Err(format!("{} was not built", hook.display()));
     }
 
-    let mut guest = Command::new("bash");
-    guest
-        .arg("tests/guest/run.sh")
-        .args(["--pppd", &pppd, "--timeout", "300"])
-        .arg("tests/demo/demo.sh")
-        .arg("--plugin")
-        .arg(&plugin)
-        .arg("--hook")
-        .arg(&hook);
+    let mut guest = guest::run_scenario(&pppd, 300, "tests/demo/demo.sh");
+    guest.arg("--plugin").arg(&plugin).arg("--hook").arg(&hook);
     if without_hook {
         guest.arg("--without-hook");
     }
-    guest.current_dir(root());
+    if container {
+        guest.arg("--container");
+    }
     eprintln!("+ {}", describe(&guest));
     let status = guest
         .status()
@@ -108,23 +117,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 ""
             }
         ))
-    }
-}
-
-fn prepare_guest(pppd: &str) -> Result<(), String> {
-    let mut cmd = Command::new("bash");
-    cmd.args(["tests/guest/prepare.sh", "--pppd", pppd])
-        .current_dir(root())
-        // stdout carries KEY=VALUE lines for run.sh; progress is on stderr.
-        .stdout(Stdio::null());
-    eprintln!("+ {}", describe(&cmd));
-    let status = cmd
-        .status()
-        .map_err(|e| format!("{}: {e}", describe(&cmd)))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{}` failed ({status})", describe(&cmd)))
     }
 }
 

@@ -3,11 +3,23 @@
 //! Everything a newcomer or CI needs, in one place, with no dependencies:
 //! the tasks shell out to cargo, the guest harness in `tests/guest/` and the
 //! benchmark scripts.
+//!
+//! Modules form a tree. Tasks (`test`, `demo`, `bench`, `install`,
+//! `package`) use the shared modules and never each other, except that
+//! `test` plays `demo::run` as one of its steps. Shared modules import no
+//! task: `layout` (what an install puts where, the manifest) uses `pppd`
+//! (the system pppd: headers, version, plugin dir) and `artifacts` (what
+//! cargo builds, and where); `guest` is the QEMU harness (cache, prepare,
+//! run); `util` (process helpers) is below them all.
 
+mod artifacts;
 mod bench;
 mod demo;
+mod guest;
 mod install;
+mod layout;
 mod package;
+mod pppd;
 mod records;
 mod test;
 mod util;
@@ -27,7 +39,7 @@ tasks:
   uninstall [--destdir D] [--prefix P]
                        remove what install put in place, and the plugin's session
                        records (/var/lib/rs-pppoe) once no pppd holds one
-  demo [--without-hook] [--pppd 2.4.9|2.5.2]
+  demo [--without-hook | --container] [--pppd 2.4.9|2.5.2]
                        play the whole story in the test guest (root; installs what it needs)
   deb                  build the Debian package into target/debian/
 ";

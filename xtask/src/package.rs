@@ -16,7 +16,8 @@ use std::{
 };
 
 use crate::{
-    install::{self, Distro, Options, PEERS_FILE},
+    artifacts,
+    layout::{self, Distro, Options, PEERS_FILE},
     util::{exec, output, root},
 };
 
@@ -26,7 +27,7 @@ pub fn deb(args: &[String]) -> Result<(), String> {
     if let Some(arg) = args.first() {
         return Err(format!("unknown argument '{arg}'\nusage: cargo xtask deb"));
     }
-    let out_dir = install::release_dir()
+    let out_dir = artifacts::release_dir()
         .parent()
         .map_or_else(|| root().join("target"), Path::to_path_buf)
         .join("debian");
@@ -42,7 +43,7 @@ pub fn deb(args: &[String]) -> Result<(), String> {
         distro: Distro::Debian,
         plugin_dir: None,
     };
-    let installed = install::install_with(&options)?;
+    let installed = layout::install_with(&options)?;
     // dpkg tracks the package's files itself; `cargo xtask uninstall` must
     // not find (and remove) a packaged installation.
     let manifest = options.staged(&installed.manifest);
@@ -122,6 +123,7 @@ pub fn expected_files(plugin_dir: &Path) -> BTreeSet<String> {
         format!("{}/rs-pppoe.so", plugin_dir.display()),
         "/usr/sbin/rs-pppoe-discovery".into(),
         "/usr/sbin/rs-pppoe-rule".into(),
+        "/usr/sbin/rs-pppoe-setup".into(),
         "/etc/ppp/ip-up.d/10-rule".into(),
         "/etc/ppp/ip-down.d/10-rule".into(),
         PEERS_FILE.into(),
@@ -129,6 +131,8 @@ pub fn expected_files(plugin_dir: &Path) -> BTreeSet<String> {
         "/usr/share/doc/rs-pppoe/chap-secrets.example".into(),
         "/usr/share/man/man8/rs-pppoe.8".into(),
         "/usr/share/man/man8/rs-pppoe-rule.8".into(),
+        "/usr/share/man/man8/rs-pppoe-discovery.8".into(),
+        "/usr/share/man/man8/rs-pppoe-setup.8".into(),
     ]
     .into_iter()
     .map(|path| format!(".{path}"))

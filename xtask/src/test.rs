@@ -6,41 +6,18 @@
 //! 3. unless `--no-guest`: the plugin built for pppd 2.4.9 (this host's
 //!    headers) and 2.5.2 (a cached Debian trixie root), then real pppd
 //!    sessions in the QEMU guest, with the distro's rp-pppoe.so run the same
-//!    way to prove the harness; then the demo, with and without the hook.
+//!    way to prove the harness, the hook from ip-up.d with a container
+//!    behind DNAT (`demo.sh --container`) on both, and (pppd 2.5.2) a
+//!    session from the files rs-pppoe-setup writes; then the demo, with
+//!    and without the hook.
 
-use std::{path::PathBuf, process::Command};
+use std::process::Command;
 
-use crate::util::{Tally, cargo, exec, exec_counting, root};
-
-/// Where the trixie root's pppd 2.5.2 headers land (tests/guest/prepare.sh).
-pub fn trixie_include_dir() -> PathBuf {
-    cache_dir().join("trixie/usr/include/pppd")
-}
-
-/// The harness cache, shared by every clone on this machine.
-pub fn cache_dir() -> PathBuf {
-    std::env::var_os("RS_PPPOE_CACHE")
-        .map_or_else(|| PathBuf::from("/var/cache/rs-pppoe"), PathBuf::from)
-}
-
-/// Builds `librs_pppoe.so` against the given pppd headers into its own target
-/// directory and returns the path of the `.so`.
-pub fn build_plugin(version: &str, include_dir: Option<PathBuf>) -> Result<PathBuf, String> {
-    let target = root().join("target").join(format!("pppd-{version}"));
-    let mut cmd = cargo();
-    cmd.args(["build", "--release", "--lib", "-p", "rs-pppoe"])
-        .env("CARGO_TARGET_DIR", &target);
-    if let Some(dir) = include_dir {
-        cmd.env("PPPD_INCLUDE_DIR", dir);
-    }
-    exec(&mut cmd)?;
-    let so = target.join("release/librs_pppoe.so");
-    if so.is_file() {
-        Ok(so)
-    } else {
-        Err(format!("{} was not built", so.display()))
-    }
-}
+use crate::{
+    artifacts::{build_hook, build_plugin, tested_setup_binary},
+    guest,
+    util::{Tally, cargo, exec, exec_counting},
+};
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let no_guest = args.iter().any(|a| a == "--no-guest");
@@ -72,27 +49,34 @@ pub fn run(args: &[String]) -> Result<(), String> {
     );
 
     if !no_guest {
-        let prepared = exec(Command::new("bash").args(["tests/guest/prepare.sh", "--all"]));
+        let prepared = guest::prepare(&["--all"]);
         let prepared_ok = prepared.is_ok();
         step("guest prepare", prepared);
         if prepared_ok {
-            let plugins = build_plugin("2.4.9", None)
-                .and_then(|old| Ok((old, build_plugin("2.5.2", Some(trixie_include_dir()))?)));
+            let plugin = |version| build_plugin(version, guest::include_dir(version));
+            let plugins = plugin("2.4.9")
+                .and_then(|old| Ok((old, plugin("2.5.2")?)))
+                // The hook as installed, for its scenario under real pppd.
+                .and_then(|(old, new)| Ok((old, new, build_hook()?)));
             match plugins {
-                Ok((old, new)) => {
-                    step(
-                        "guest sessions",
-                        exec_counting(
-                            Command::new("bash")
-                                .arg("tests/guest/guest-tests.sh")
-                                .arg("--plugin-2.4.9")
-                                .arg(&old)
-                                .arg("--plugin-2.5.2")
-                                .arg(&new)
-                                .arg("--reference"),
-                            &mut tally,
-                        ),
-                    );
+                Ok((old, new, hook)) => {
+                    let mut sessions = Command::new("bash");
+                    sessions
+                        .arg("tests/guest/guest-tests.sh")
+                        .arg("--plugin-2.4.9")
+                        .arg(&old)
+                        .arg("--plugin-2.5.2")
+                        .arg(&new)
+                        .arg("--reference")
+                        .arg("--hook")
+                        .arg(&hook);
+                    // Built by `cargo test` above; when that build failed,
+                    // the step already says so.
+                    let setup = tested_setup_binary();
+                    if setup.is_file() {
+                        sessions.arg("--setup").arg(setup);
+                    }
+                    step("guest sessions", exec_counting(&mut sessions, &mut tally));
                 }
                 Err(e) => step("plugin builds", Err(e)),
             }
