@@ -35,7 +35,6 @@ mod options;
 pub mod panic_boundary;
 mod pppd_log;
 mod recovery;
-mod session_record;
 mod sys_network;
 
 use crate::discovery::{
@@ -45,13 +44,13 @@ use crate::driver::{Direction, Hooks};
 use crate::sys::{InterfaceError, LinkProblem};
 use crate::wire::{MacAddr, printable};
 
+pub use crate::session_record::{RecordPlaces, SessionRecord};
 pub use host::{DiscoveryError, Host, InterfaceInfo, LcpMru, Level, Network, SessionSocket};
 pub use mtu::PPPOE_OVERHEAD;
 pub use options::{
     Adjusted, ExistingSession, IntRule, OPTION_NAMES, OptionError, OptionName, Outside,
     PluginOptions, RawOptions, SESSION_ID_RANGE,
 };
-pub use session_record::{RecordPlaces, SessionRecord};
 pub use sys_network::SysNetwork;
 
 /// Interface names are at most 15 bytes (the kernel's `IFNAMSIZ` is 16 with
@@ -77,7 +76,7 @@ struct ActiveSession<S> {
     record: SessionRecord,
     /// The record on disk, locked while the session lives (sessions we
     /// discovered, when it could be written).
-    held: Option<session_record::HeldRecord>,
+    held: Option<crate::session_record::HeldRecord>,
 }
 
 /// The plugin's state between pppd's calls.

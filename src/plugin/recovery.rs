@@ -1,7 +1,7 @@
 //! Ending the sessions earlier pppd left behind, and keeping the record of
 //! our own.
 //!
-//! The rules (see `session_record` for the file mechanics):
+//! The rules (see `crate::session_record` for the file mechanics):
 //!
 //! * a record whose lock another process holds is never touched: its pppd
 //!   (or the child `updetach` left) still runs, whatever pids say;
@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use super::host::{Host, Level, Network};
 use super::send_padt;
-use super::session_record::{
+use crate::session_record::{
     Claim, ClaimedFile, FORMAT_VERSION, HeldRecord, LEGACY_VERSION, RecordPlaces, RecordStore,
     SessionRecord, claim,
 };

@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use super::*;
-use crate::plugin::session_record::{Claim, HeldRecord, RecordStore, claim};
+use crate::session_record::{Claim, HeldRecord, RecordStore, claim};
 use crate::sys::dir::Dir;
 
 /// Records in `dir` whose lock another open file description holds.

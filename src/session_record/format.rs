@@ -224,7 +224,7 @@ pub fn is_boot_id(value: &str) -> bool {
 /// A Linux interface name: the record's PADT goes out on it.
 fn interface(value: &str) -> Result<String, ParseError> {
     let valid = !value.is_empty()
-        && value.len() <= super::super::MAX_IFNAME_LEN
+        && value.len() < crate::sys::IFNAMSIZ
         && value != "."
         && value != ".."
         && !value

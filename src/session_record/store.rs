@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use super::format::SessionRecord;
 use crate::sys::dir::{self, Dir, FileId};
+use crate::wire::MacAddr;
 
 /// Mode of the records directory: root only.
 pub const DIR_MODE: u32 = 0o700;
@@ -129,6 +130,28 @@ impl RecordStore {
         })
     }
 
+    /// A record of `session_id` with `ac_mac` on `interface` whose lock a
+    /// running pppd holds, if there is one: that pppd owns the session, even
+    /// before its socket is attached.
+    pub fn held_record(
+        &self,
+        interface: &str,
+        session_id: u16,
+        ac_mac: MacAddr,
+    ) -> Result<Option<PathBuf>, StoreError> {
+        let Some(dir) = self.open(false)? else {
+            return Ok(None);
+        };
+        let prefix = format!("{interface}:{session_id}:{}:", mac_hex(ac_mac));
+        for name in RecordStore::candidates(&dir, interface)?.records {
+            // Claiming a stale one takes its lock for a moment only.
+            if name.starts_with(&prefix) && matches!(claim(&dir, &name)?, Claim::Held) {
+                return Ok(Some(self.path.join(name)));
+            }
+        }
+        Ok(None)
+    }
+
     /// The names of `interface`'s records, and of every temporary file, in
     /// `dir`.
     pub fn candidates(dir: &Dir, interface: &str) -> io::Result<Candidates> {
@@ -163,16 +186,17 @@ pub struct Candidates {
 /// `<interface>:<session>:<ac-mac hex>:<random>.session`. Interface names
 /// cannot contain ':', so the interface prefix is unambiguous.
 fn record_name(record: &SessionRecord, unique: u64) -> String {
-    let mac: String = record
-        .ac_mac
-        .0
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
     format!(
-        "{}:{}:{mac}:{unique:016x}{RECORD_SUFFIX}",
-        record.interface, record.session_id
+        "{}:{}:{}:{unique:016x}{RECORD_SUFFIX}",
+        record.interface,
+        record.session_id,
+        mac_hex(record.ac_mac)
     )
+}
+
+/// `02ac0000000f`: a MAC as file names carry it.
+fn mac_hex(mac: MacAddr) -> String {
+    mac.0.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// A random number for a file name. Only uniqueness matters: if the kernel
@@ -347,7 +371,6 @@ impl ClaimedFile<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::MacAddr;
 
     struct Scratch(PathBuf);
 
@@ -510,6 +533,31 @@ mod tests {
             Claim::Claimed(_)
         ));
         assert!(matches!(claim(&dir, &in_progress).unwrap(), Claim::Held));
+    }
+
+    #[test]
+    fn a_record_is_found_held_only_while_its_pppd_holds_it() {
+        let scratch = Scratch::new("held");
+        let store = scratch.store();
+        let ac = MacAddr([0x02, 0xac, 0, 0, 0, 1]);
+        assert!(
+            store.held_record("eth0", 7, ac).unwrap().is_none(),
+            "no directory yet"
+        );
+        let held = store.save(&record(7)).unwrap();
+        assert_eq!(store.held_record("eth0", 7, ac).unwrap(), Some(held.path()));
+        assert!(store.held_record("eth0", 8, ac).unwrap().is_none());
+        assert!(store.held_record("eth1", 7, ac).unwrap().is_none());
+        assert!(
+            store
+                .held_record("eth0", 7, MacAddr([0x02, 0xac, 0, 0, 0, 2]))
+                .unwrap()
+                .is_none()
+        );
+        let path = held.path();
+        drop(held);
+        assert!(store.held_record("eth0", 7, ac).unwrap().is_none(), "stale");
+        assert!(path.exists(), "looking does not remove it");
     }
 
     #[test]
