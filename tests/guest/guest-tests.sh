@@ -19,8 +19,8 @@
 #                         a boot running scenarios/hook-forward.sh with it
 #
 # One guest boot per (pppd version, plugin); each runs every check of
-# scenarios/pppoe-session.sh. A built plugin (an absolute path) also gets a
-# second boot running scenarios/plugin-extras.sh (and, with --hook, a third
+# scenarios/pppoe-session.sh. A built plugin (an absolute path) also gets boots
+# for plugin-extras.sh, recovery.sh and reboot-test.sh (and, with --hook, one
 # running scenarios/hook-forward.sh). Ends with one line `guest: N passed, N failed`
 # and exits non-zero when anything failed (a guest that dies or hits the
 # watchdog counts as one failure).
@@ -85,8 +85,9 @@ for run in "${runs[@]}"; do
     # Per-run totals become comments: the last `guest:` line is the total.
     scenarios=(pppoe-session.sh)
     # Our own plugin also gets the checks the reference would fail by
-    # design (range-checked options, stale-session PADT, pppoe-sess side).
-    case $plugin in /*) scenarios+=(plugin-extras.sh) ;; esac
+    # design (range-checked options, stale-session PADT, pppoe-sess side,
+    # session records across a reboot).
+    case $plugin in /*) scenarios+=(plugin-extras.sh recovery.sh reboot-test.sh) ;; esac
     # The hook under this pppd, from ip-up.d: the container case.
     case $plugin in /*) [ -z "$hook" ] || scenarios+=(hook-forward.sh) ;; esac
     for scenario in "${scenarios[@]}"; do
@@ -100,12 +101,16 @@ for run in "${runs[@]}"; do
                 [ -x "$discovery" ] && scenario_args+=("$(cd "$(dirname "$discovery")" && pwd)/$(basename "$discovery")")
                 ;;
             hook-forward.sh) scenario_args=("$plugin" "$hook") ;;
+            recovery.sh | reboot-test.sh) scenario_args=("$plugin") ;;
             *) scenario_args=("${args[@]}") ;;
         esac
         echo "# === pppd $version, plugin $plugin, $scenario"
         start=$(date +%s%N)
         # Per-run totals become comments: the last `guest:` line is the total.
-        "$GUEST_DIR/run.sh" --pppd "$version" "$scenario" "${scenario_args[@]}" 2>&1 | tee "$log" |
+        runner=("$GUEST_DIR/run.sh" --pppd "$version" "$scenario")
+        # The reboot test boots its guests itself.
+        [ "$scenario" != reboot-test.sh ] || runner=("$GUEST_DIR/reboot-test.sh" --pppd "$version")
+        "${runner[@]}" "${scenario_args[@]}" 2>&1 | tee "$log" |
             sed -u -E 's/^(guest: [0-9]+ passed, [0-9]+ failed)$/# run total: \1/'
         status=${PIPESTATUS[0]}
         echo "# === pppd $version, plugin $plugin, $scenario: exit status $status, $((($(date +%s%N) - start) / 1000000)) ms"

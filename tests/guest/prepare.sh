@@ -30,7 +30,8 @@ TRIXIE_PACKAGES=ppp,ppp-dev,pppoe,iproute2,tcpdump,iputils-ping,procps,nftables
 # Modules the guest loads at boot (dependencies are resolved with modprobe).
 # 8021q: VLAN scenarios. nf_tables ... bridge: the hook's forwarding part and
 # a Docker-like DNAT (hook-forward scenario, cargo xtask demo --container).
-GUEST_MODULES="virtio_pci 9p 9pnet_virtio overlay ppp_generic pppoe veth ppp_async ppp_synctty ppp_deflate bsd_comp 8021q nf_tables nft_ct nft_nat nft_chain_nat nft_masq nft_fib_ipv4 bridge"
+# virtio_net: the reboot test's wire between two guests.
+GUEST_MODULES="virtio_pci 9p 9pnet_virtio overlay ppp_generic pppoe veth ppp_async ppp_synctty ppp_deflate bsd_comp 8021q nf_tables nft_ct nft_nat nft_chain_nat nft_masq nft_fib_ipv4 bridge virtio_net"
 HOST_PACKAGES="ppp ppp-dev pppoe qemu-system-x86 busybox-static cpio kmod debootstrap tcpdump xz-utils iproute2"
 
 want_trixie=0

@@ -18,6 +18,13 @@
 #   --timeout SEC    watchdog: kill the guest after SEC seconds (default 300)
 #   --io DIR         use DIR as the run's I/O directory (scenarios may leave
 #                    files in /run/guest/io); default: a temporary directory
+#   --state DIR      host DIR, writable, at /var/lib/rs-pppoe in the guest (the
+#                    plugin's session records, kept from one boot to the next)
+#   --udp-link LOCAL:REMOTE
+#                    one virtio NIC (eth0 in the guest) whose frames travel as
+#                    UDP datagrams between 127.0.0.1:LOCAL and 127.0.0.1:REMOTE:
+#                    two guests with mirrored ports share a wire that either
+#                    may leave and rejoin (reboot)
 # Environment:
 #   GUEST_SHELL=1       after the scenario, open a shell in the guest (on this
 #                       terminal); leave it to power off
@@ -35,6 +42,8 @@ REPO_DIR=$(cd "$GUEST_DIR/../.." && pwd)
 pppd_version=""
 timeout_s=${GUEST_TIMEOUT:-300}
 io_dir=""
+state_dir=""
+udp_link=""
 shares=("$REPO_DIR")
 while [ $# -gt 0 ]; do
     case $1 in
@@ -42,7 +51,9 @@ while [ $# -gt 0 ]; do
         --share) shares+=("$(cd "${2:?--share needs a directory}" && pwd)"); shift 2 ;;
         --timeout) timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
         --io) io_dir=${2:?--io needs a directory}; shift 2 ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        --state) state_dir=$(cd "${2:?--state needs a directory}" && pwd); shift 2 ;;
+        --udp-link) udp_link=${2:?--udp-link needs LOCAL:REMOTE}; shift 2 ;;
+        -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
         --) shift; break ;;
         -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
         *) break ;;
@@ -141,6 +152,7 @@ done
     printf 'GUEST_LOWER=%q\n' "$lower"
     printf 'GUEST_SHARES=%q\n' "${share_list# }"
     printf 'GUEST_SHELL=%q\n' "${GUEST_SHELL:-0}"
+    printf 'GUEST_STATE=%q\n' "${state_dir:+state}"
     printf 'GUEST_SCENARIO=%q\n' "$scenario"
     printf 'set --'
     printf ' %q' "$@"
@@ -162,6 +174,18 @@ qemu=(
     -virtfs "local,path=$io_dir,mount_tag=io,security_model=none"
     "${virtfs[@]}"
 )
+if [ -n "$state_dir" ]; then
+    if [[ $state_dir =~ [[:space:],] ]]; then
+        echo "run.sh: cannot share $state_dir: ',' or white space in the path" >&2
+        exit 2
+    fi
+    qemu+=(-virtfs "local,path=$state_dir,mount_tag=state,security_model=passthrough")
+fi
+if [ -n "$udp_link" ]; then
+    [[ $udp_link =~ ^[0-9]+:[0-9]+$ ]] || { echo "run.sh: --udp-link LOCAL_PORT:REMOTE_PORT" >&2; exit 2; }
+    qemu+=(-netdev "dgram,id=link0,local.type=inet,local.host=127.0.0.1,local.port=${udp_link%:*},remote.type=inet,remote.host=127.0.0.1,remote.port=${udp_link#*:}"
+        -device virtio-net-pci,netdev=link0)
+fi
 
 start=$(date +%s%N)
 set +e

@@ -10,7 +10,8 @@
 # b. pppoe-padi-* given after the interface are honoured (order independence);
 #    a discovery that got nothing ends with one line saying why; an
 #    interface without carrier fails the attempt at once, saying so
-# c. a session left by a SIGKILLed pppd gets a PADT before the next discovery;
+# c. a session left by a SIGKILLed pppd gets a PADT before the next discovery
+#    (more in recovery.sh);
 #    rs-pppoe-discovery --terminate refuses the session while it is held
 # d. pppoe-service NO-SERVICE-NAME-NON-RFC-COMPLIANT: the PADI has no
 #    Service-Name tag and a session comes up against pppoe-server
@@ -202,8 +203,8 @@ client_start "$plugin"
 if wait_for 60 ipup_at_least 1; then
     ipup_load 1
     first=$SESSION
-    check "$(name "session $first is recorded under /run/rs-pppoe")" \
-        grep -q "^session=$first\$" "/run/rs-pppoe/$RSG_CLIENT_IF.session"
+    check "$(name "session $first is recorded under /var/lib/rs-pppoe")" \
+        compgen -G "/var/lib/rs-pppoe/$RSG_CLIENT_IF:$first:*.session"
     if [ -n "$discovery_bin" ]; then
         "$discovery_bin" -I "$RSG_CLIENT_IF" --terminate "$first:$RSG_SERVER_MAC" \
             >"$RSG_DIR/terminate.log" 2>&1
@@ -238,7 +239,8 @@ if wait_for 60 ipup_at_least 1; then
     kill "$tcpdump_pid" 2>/dev/null
     wait "$tcpdump_pid" 2>/dev/null
     client_stop
-    check "$(name "the record is gone after a clean stop")" test ! -e "/run/rs-pppoe/$RSG_CLIENT_IF.session"
+    check "$(name "the record is gone after a clean stop")" \
+        test -z "$(compgen -G "/var/lib/rs-pppoe/$RSG_CLIENT_IF:*.session")"
 else
     not_ok "$(name ip-up ran)"
     client_stop
