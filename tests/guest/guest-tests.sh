@@ -1,14 +1,19 @@
 #!/bin/bash
 # Full pppd sessions in QEMU guests: the entry point for the test command.
 #
-#   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH] [--reference]
+#   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH]
+#                              [--plugin-2.5.3 PATH] [--reference]
 #
 #   --plugin-2.4.9 PATH   plugin built against pppd 2.4.9 headers
 #                         (cargo build --release: target/release/librs_pppoe.so)
 #   --plugin-2.5.2 PATH   plugin built against pppd 2.5.2 headers
 #                         (target/pppd-2.5.2/release/librs_pppoe.so)
-#   --reference           also run the distributions' rp-pppoe.so on both
-#                         versions (proves the harness itself)
+#   --plugin-2.5.3 PATH   plugin built against pppd 2.5.3 headers
+#                         (target/pppd-2.5.3/release/librs_pppoe.so)
+#   --reference           also run the reference plugin of each version given
+#                         (all three without a --plugin-*): the distributions'
+#                         rp-pppoe.so for 2.4.9 and 2.5.2, pppoe.so of the
+#                         2.5.3 build (proves the harness itself)
 #
 # One guest boot per (pppd version, plugin); each runs every check of
 # scenarios/pppoe-session.sh. A built plugin (an absolute path) also gets a
@@ -24,7 +29,7 @@ add_run() { runs+=("$1|$2|${3:-}"); }
 reference=0
 while [ $# -gt 0 ]; do
     case $1 in
-        --plugin-2.4.9|--plugin-2.5.2)
+        --plugin-2.4.9|--plugin-2.5.2|--plugin-2.5.3)
             version=${1#--plugin-}
             path=${2:?$1 needs a path}
             [ -f "$path" ] || { echo "guest-tests.sh: $path does not exist" >&2; exit 2; }
@@ -32,20 +37,28 @@ while [ $# -gt 0 ]; do
             add_run "$version" "$path"
             shift 2 ;;
         --reference) reference=1; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         *) echo "guest-tests.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
 if [ "$reference" = 1 ]; then
-    add_run 2.4.9 rp-pppoe.so "ppp-project/ppp#465: the 2.4.9 plugin never sends PADT"
-    add_run 2.5.2 rp-pppoe.so
+    versions=$(for run in "${runs[@]}"; do echo "${run%%|*}"; done)
+    [ -n "$versions" ] || versions=$(printf '%s\n' 2.4.9 2.5.2 2.5.3)
+    for version in 2.4.9 2.5.2 2.5.3; do
+        echo "$versions" | grep -qxF "$version" || continue
+        case $version in
+            2.4.9) add_run 2.4.9 rp-pppoe.so "ppp-project/ppp#465: the 2.4.9 plugin never sends PADT" ;;
+            2.5.2) add_run 2.5.2 rp-pppoe.so ;;
+            2.5.3) add_run 2.5.3 pppoe.so ;;
+        esac
+    done
 fi
-[ "${#runs[@]}" -gt 0 ] || { sed -n '2,17p' "$0" >&2; exit 2; }
+[ "${#runs[@]}" -gt 0 ] || { sed -n '2,22p' "$0" >&2; exit 2; }
 
 # Build the cache once up front, so its progress is not mixed into a run.
 prepare_args=(--pppd 2.4.9)
 for run in "${runs[@]}"; do
-    [ "${run%%|*}" = 2.5.2 ] && prepare_args=(--all)
+    prepare_args+=(--pppd "${run%%|*}")
 done
 "$GUEST_DIR/prepare.sh" "${prepare_args[@]}" >/dev/null || { echo "guest: 0 passed, 1 failed"; exit 1; }
 

@@ -2,7 +2,7 @@
 # Prepare everything the QEMU guest harness needs, caching it outside the
 # repository so fresh clones on the same machine reuse it.
 #
-#   tests/guest/prepare.sh [--pppd 2.4.9|2.5.2] [--all] [--quiet]
+#   tests/guest/prepare.sh [--pppd 2.4.9|2.5.2|2.5.3] [--all] [--quiet]
 #
 # Idempotent: a second run with a warm cache only checks stamps (well under a
 # second). Progress goes to stderr; stdout carries KEY=VALUE lines that
@@ -11,6 +11,9 @@
 #   GUEST_INITRAMFS=...          busybox initramfs with the needed modules
 #   GUEST_TRIXIE_ROOT=...        Debian trixie root with pppd 2.5.2 (if prepared)
 #   PPPD_INCLUDE_DIR_2_5=...     pppd 2.5.2 headers for building the plugin
+#   GUEST_PPP_2_5_3_ROOT=...     pppd 2.5.3 built from source, a DESTDIR install
+#                                run.sh layers over the trixie root (if prepared)
+#   PPPD_INCLUDE_DIR_2_5_3=...   its headers
 #
 # Cache layout (RS_PPPOE_CACHE, default /var/cache/rs-pppoe):
 #   kernel-<kver>/               vmlinuz, vmlinux, config, lib/modules/<kver>
@@ -20,6 +23,12 @@
 #   trixie/                      debootstrapped root; trixie/.rs-pppoe-stamp
 #                                holds the build key (built in trixie.tmp.*,
 #                                stamped, then renamed into place)
+#   ppp-2.5.3/root/              `make install DESTDIR=` of pppd 2.5.3 from
+#                                RS_PPPOE_PPP_2_5_3_TARBALL (default
+#                                /work/shared/upstream/ppp-2.5.3.tar.gz), built
+#                                on this host; ppp-2.5.3/.rs-pppoe-stamp holds
+#                                the tarball's sha256 and the configure flags
+#                                (built in ppp-2.5.3.tmp.*, then renamed)
 set -euo pipefail
 
 CACHE=${RS_PPPOE_CACHE:-/var/cache/rs-pppoe}
@@ -30,21 +39,29 @@ TRIXIE_PACKAGES=ppp,ppp-dev,pppoe,iproute2,tcpdump,iputils-ping,procps,nftables
 # Modules the guest loads at boot (dependencies are resolved with modprobe).
 GUEST_MODULES="virtio_pci 9p 9pnet_virtio overlay ppp_generic pppoe veth ppp_async ppp_synctty ppp_deflate bsd_comp"
 HOST_PACKAGES="ppp ppp-dev pppoe qemu-system-x86 busybox-static cpio kmod debootstrap tcpdump xz-utils iproute2"
+# Building pppd 2.5.3 from its git archive (autogen.sh needs the autotools).
+PPP_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc libc6-dev libcrypt-dev"
+PPP_2_5_3_TARBALL=${RS_PPPOE_PPP_2_5_3_TARBALL:-/work/shared/upstream/ppp-2.5.3.tar.gz}
+# Distribution layout (/etc/ppp, /run/pppd, /usr/lib/pppd/2.5.3). Without
+# OpenSSL (EAP-TLS and PEAP need it): CHAP-MD5, all PPPoE needs, is built in.
+PPP_2_5_3_CONFIGURE="--prefix=/usr --sysconfdir=/etc --localstatedir=/var --runstatedir=/run --without-openssl --disable-eaptls --disable-peap"
 
 want_trixie=0
+want_ppp_2_5_3=0
 quiet=0
 while [ $# -gt 0 ]; do
     case $1 in
         --pppd)
             case ${2:-} in
                 2.5.2) want_trixie=1 ;;
+                2.5.3) want_trixie=1 want_ppp_2_5_3=1 ;;
                 2.4.9) ;;
-                *) echo "prepare.sh: --pppd must be 2.4.9 or 2.5.2" >&2; exit 2 ;;
+                *) echo "prepare.sh: --pppd must be 2.4.9, 2.5.2 or 2.5.3" >&2; exit 2 ;;
             esac
             shift ;;
-        --all) want_trixie=1 ;;
+        --all) want_trixie=1 want_ppp_2_5_3=1 ;;
         --quiet) quiet=1 ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
         *) echo "prepare.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -74,7 +91,7 @@ remove_tree() {
 }
 
 # Leftovers of builds that were killed before they could clean up.
-for leftover in "$CACHE"/kernel-*.tmp.* "$CACHE"/initramfs.tmp.* "$CACHE"/trixie.tmp.*; do
+for leftover in "$CACHE"/kernel-*.tmp.* "$CACHE"/initramfs.tmp.* "$CACHE"/trixie.tmp.* "$CACHE"/ppp-*.tmp.*; do
     remove_tree "$leftover"
 done
 
@@ -89,7 +106,9 @@ apt_update_once() {
 
 # --- host packages ---------------------------------------------------------
 missing=""
-for p in $HOST_PACKAGES; do
+wanted_packages=$HOST_PACKAGES
+if [ "$want_ppp_2_5_3" = 1 ]; then wanted_packages="$wanted_packages $PPP_BUILD_PACKAGES"; fi
+for p in $wanted_packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
         missing="$missing $p"
     fi
@@ -242,10 +261,55 @@ if [ "$want_trixie" = 1 ]; then
     fi
 fi
 
+# --- pppd 2.5.3 from source ---------------------------------------------------
+# Built on this host (Debian 12, glibc 2.36) and run in the trixie root
+# (glibc 2.41): it needs only libc and libcrypt, which trixie has.
+ppp_2_5_3="$CACHE/ppp-2.5.3"
+if [ "$want_ppp_2_5_3" = 1 ]; then
+    [ -f "$PPP_2_5_3_TARBALL" ] \
+        || die "pppd 2.5.3's source is missing: $PPP_2_5_3_TARBALL (set RS_PPPOE_PPP_2_5_3_TARBALL)"
+    ppp_key="$(sha256sum "$PPP_2_5_3_TARBALL" | cut -d' ' -f1) $PPP_2_5_3_CONFIGURE"
+    if [ -f "$ppp_2_5_3/.rs-pppoe-stamp" ] && [ "$(cat "$ppp_2_5_3/.rs-pppoe-stamp")" = "$ppp_key" ]; then
+        say "pppd 2.5.3 cached"
+    else
+        say "building pppd 2.5.3 from $PPP_2_5_3_TARBALL, about 30 s"
+        tmp="$CACHE/ppp-2.5.3.tmp.$$"
+        remove_tree "$tmp"
+        trap 'remove_tree "$tmp"' EXIT
+        mkdir -p "$tmp/src"
+        tar -xzf "$PPP_2_5_3_TARBALL" -C "$tmp/src"
+        # shellcheck disable=SC2086 # the flags are words
+        (
+            cd "$tmp/src/ppp-2.5.3" &&
+                ./autogen.sh $PPP_2_5_3_CONFIGURE &&
+                make -j"$(nproc)" &&
+                make install DESTDIR="$tmp/root"
+        ) >"$CACHE/ppp-2.5.3-build.log" 2>&1 \
+            || { tail -20 "$CACHE/ppp-2.5.3-build.log" >&2; die "building pppd 2.5.3 failed (log: $CACHE/ppp-2.5.3-build.log)"; }
+        rm -rf "$tmp/src"
+        # The distribution's /etc/ppp and the libtool archives have no place
+        # in a layer over the trixie root.
+        rm -rf "$tmp/root/etc" "$tmp/root/usr/lib/pppd/2.5.3/"*.la
+        version=$("$tmp/root/usr/sbin/pppd" --version 2>&1 | awk '{print $3; exit}')
+        [ "$version" = 2.5.3 ] && [ -f "$tmp/root/usr/include/pppd/pppd.h" ] \
+            && [ -f "$tmp/root/usr/lib/pppd/2.5.3/pppoe.so" ] \
+            || die "the pppd 2.5.3 build lacks pppd (it says '$version'), its headers or pppoe.so"
+        echo "$ppp_key" >"$tmp/.rs-pppoe-stamp"
+        remove_tree "$ppp_2_5_3"
+        mv "$tmp" "$ppp_2_5_3"
+        trap - EXIT
+        say "pppd 2.5.3 ready: $ppp_2_5_3/root"
+    fi
+fi
+
 echo "GUEST_KERNEL=$kernel_image"
 echo "GUEST_INITRAMFS=$initramfs"
 echo "GUEST_KERNEL_VERSION=$kver"
 if [ -f "$trixie/.rs-pppoe-stamp" ]; then
     echo "GUEST_TRIXIE_ROOT=$trixie"
     echo "PPPD_INCLUDE_DIR_2_5=$trixie/usr/include/pppd"
+fi
+if [ -f "$ppp_2_5_3/.rs-pppoe-stamp" ]; then
+    echo "GUEST_PPP_2_5_3_ROOT=$ppp_2_5_3/root"
+    echo "PPPD_INCLUDE_DIR_2_5_3=$ppp_2_5_3/root/usr/include/pppd"
 fi

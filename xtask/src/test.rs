@@ -4,9 +4,10 @@
 //! 2. `cargo test --workspace`: unit tests, property tests, and — as root —
 //!    the namespace tests (discovery against `pppoe-server`, the hook);
 //! 3. unless `--no-guest`: the plugin built for pppd 2.4.9 (this host's
-//!    headers) and 2.5.2 (a cached Debian trixie root), then real pppd
-//!    sessions in the QEMU guest, with the distro's rp-pppoe.so run the same
-//!    way to prove the harness; then the demo, with and without the hook.
+//!    headers), 2.5.2 (a cached Debian trixie root) and 2.5.3 (built from
+//!    source into the cache), then real pppd sessions in the QEMU guest, with
+//!    each version's reference plugin run the same way to prove the harness;
+//!    then the demo, with and without the hook.
 
 use std::process::Command;
 
@@ -50,23 +51,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let prepared_ok = prepared.is_ok();
         step("guest prepare", prepared);
         if prepared_ok {
-            let plugin = |version| build_plugin(version, guest::include_dir(version));
-            let plugins = plugin("2.4.9").and_then(|old| Ok((old, plugin("2.5.2")?)));
+            let plugins: Result<Vec<_>, String> = guest::PPPD_VERSIONS
+                .iter()
+                .map(|version| {
+                    Ok((
+                        *version,
+                        build_plugin(version, guest::include_dir(version))?,
+                    ))
+                })
+                .collect();
             match plugins {
-                Ok((old, new)) => {
-                    step(
-                        "guest sessions",
-                        exec_counting(
-                            Command::new("bash")
-                                .arg("tests/guest/guest-tests.sh")
-                                .arg("--plugin-2.4.9")
-                                .arg(&old)
-                                .arg("--plugin-2.5.2")
-                                .arg(&new)
-                                .arg("--reference"),
-                            &mut tally,
-                        ),
-                    );
+                Ok(plugins) => {
+                    let mut sessions = Command::new("bash");
+                    sessions.arg("tests/guest/guest-tests.sh");
+                    for (version, plugin) in &plugins {
+                        sessions.arg(format!("--plugin-{version}")).arg(plugin);
+                    }
+                    sessions.arg("--reference");
+                    step("guest sessions", exec_counting(&mut sessions, &mut tally));
                 }
                 Err(e) => step("plugin builds", Err(e)),
             }
