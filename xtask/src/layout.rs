@@ -9,7 +9,7 @@
 //! | the hook, as copies | `/etc/ppp/ip-up.d/10-rule` + `ip-down.d/10-rule` (Debian family: run-parts skips names with a dot), `10-rule.sh` on Arch (its dispatcher runs only `*.sh`) |
 //! | the example peers file | `/etc/ppp/peers/rs-pppoe-provider`, only when absent |
 //! | examples | `<prefix>/share/doc/rs-pppoe/{peers-provider,chap-secrets}.example` |
-//! | man pages | `<prefix>/share/man/man8/rs-pppoe.8`, `rs-pppoe-rule.8` |
+//! | man pages | `<prefix>/share/man/man8/rs-pppoe.8`, `rs-pppoe-rule.8`, `rs-pppoe-discovery.8` |
 //! | the manifest | `<prefix>/share/rs-pppoe/installed-files` |
 //!
 //! Everything lands under the destdir. The manifest records each file with a
@@ -28,9 +28,9 @@ use std::{
 };
 
 use crate::{
-    artifacts::{BUILD_ARGS, build_hook, hook_binary, release_dir},
+    artifacts::{build_hook, build_release, hook_binary, release_dir},
     pppd::{Pppd, system_pppd},
-    util::{cargo, exec, output, root},
+    util::{output, root},
 };
 
 /// The peers file install adds when absent.
@@ -214,6 +214,11 @@ fn plan(options: &Options, pppd: &Pppd) -> Vec<Item> {
             man8.join("rs-pppoe-rule.8"),
             0o644,
         ),
+        item(
+            docs.join("rs-pppoe-discovery.8"),
+            man8.join("rs-pppoe-discovery.8"),
+            0o644,
+        ),
     ]
 }
 
@@ -354,7 +359,7 @@ pub fn install_with(options: &Options) -> Result<Installed, String> {
     }
     // build.rs finds the same headers by the same rules; PPPD_INCLUDE_DIR,
     // when set, reaches it through the environment.
-    exec(cargo().args(BUILD_ARGS))?;
+    build_release()?;
     build_hook()?;
     let plugin = release_dir().join("librs_pppoe.so");
     let plugin_bytes = fs::read(&plugin).map_err(|e| format!("{}: {e}", plugin.display()))?;

@@ -109,6 +109,10 @@ fn expected(hook: &str, programs: &str) -> BTreeMap<String, u32> {
         ),
         ("usr/local/share/man/man8/rs-pppoe.8".into(), 0o644),
         ("usr/local/share/man/man8/rs-pppoe-rule.8".into(), 0o644),
+        (
+            "usr/local/share/man/man8/rs-pppoe-discovery.8".into(),
+            0o644,
+        ),
         ("usr/local/share/rs-pppoe/installed-files".into(), 0o644),
     ]
     .into_iter()
