@@ -2,7 +2,11 @@
 # Prepare everything the QEMU guest harness needs, caching it outside the
 # repository so fresh clones on the same machine reuse it.
 #
-#   tests/guest/prepare.sh [--pppd 2.4.9|2.5.2|2.5.3] [--all] [--quiet]
+#   tests/guest/prepare.sh [--pppd 2.4.9|2.5.2|2.5.3] [--bookworm] [--all] [--quiet]
+#
+# --bookworm also prepares a debootstrapped Debian 12 root (run.sh
+# --bookworm). --all prepares every guest root and also installs what the
+# package checks (tests/packaging/) use.
 #
 # Idempotent: a second run with a warm cache only checks stamps (well under a
 # second). Progress goes to stderr; stdout carries KEY=VALUE lines that
@@ -14,6 +18,7 @@
 #   GUEST_PPP_2_5_3_ROOT=...     pppd 2.5.3 built from source, a DESTDIR install
 #                                run.sh layers over the trixie root (if prepared)
 #   PPPD_INCLUDE_DIR_2_5_3=...   its headers
+#   GUEST_BOOKWORM_ROOT=...      Debian 12 root (if prepared)
 #
 # Cache layout (RS_PPPOE_CACHE, default /var/cache/rs-pppoe):
 #   kernel-<kver>/               vmlinuz, vmlinux, config, lib/modules/<kver>
@@ -23,6 +28,7 @@
 #   trixie/                      debootstrapped root; trixie/.rs-pppoe-stamp
 #                                holds the build key (built in trixie.tmp.*,
 #                                stamped, then renamed into place)
+#   bookworm/                    the same for Debian 12 (ppp, pppoe, iproute2)
 #   ppp-2.5.3/root/              `make install DESTDIR=` of pppd 2.5.3 from
 #                                RS_PPPOE_PPP_2_5_3_TARBALL (default
 #                                /work/shared/upstream/ppp-2.5.3.tar.gz), built
@@ -36,18 +42,28 @@ GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TRIXIE_SUITE=trixie
 TRIXIE_MIRROR=${RS_PPPOE_TRIXIE_MIRROR:-http://deb.debian.org/debian}
 TRIXIE_PACKAGES=ppp,ppp-dev,pppoe,iproute2,tcpdump,iputils-ping,procps,nftables
+# A clean Debian 12 with pppd 2.4.9 and pppoe-server for installing the .deb
+# (the host root has far more packages, and dpkg reads every package's file
+# list on each install and purge).
+BOOKWORM_MIRROR=${RS_PPPOE_BOOKWORM_MIRROR:-http://deb.debian.org/debian}
+BOOKWORM_PACKAGES=ppp,pppoe,iproute2
 # Modules the guest loads at boot (dependencies are resolved with modprobe).
 GUEST_MODULES="virtio_pci 9p 9pnet_virtio overlay ppp_generic pppoe veth ppp_async ppp_synctty ppp_deflate bsd_comp"
 HOST_PACKAGES="ppp ppp-dev pppoe qemu-system-x86 busybox-static cpio kmod debootstrap tcpdump xz-utils iproute2"
 # Building pppd 2.5.3 from its git archive (autogen.sh needs the autotools).
 PPP_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc libc6-dev libcrypt-dev"
+# The package checks of the test suite (tests/packaging/, with --all):
+# Debian's makepkg and pacman for the Arch package, lintian for the .debs.
+PACKAGING_PACKAGES="makepkg pacman-package-manager libarchive-tools fakeroot lintian"
 PPP_2_5_3_TARBALL=${RS_PPPOE_PPP_2_5_3_TARBALL:-/work/shared/upstream/ppp-2.5.3.tar.gz}
 # Distribution layout (/etc/ppp, /run/pppd, /usr/lib/pppd/2.5.3). Without
 # OpenSSL (EAP-TLS and PEAP need it): CHAP-MD5, all PPPoE needs, is built in.
 PPP_2_5_3_CONFIGURE="--prefix=/usr --sysconfdir=/etc --localstatedir=/var --runstatedir=/run --without-openssl --disable-eaptls --disable-peap"
 
 want_trixie=0
+want_bookworm=0
 want_ppp_2_5_3=0
+want_packaging=0
 quiet=0
 while [ $# -gt 0 ]; do
     case $1 in
@@ -59,9 +75,10 @@ while [ $# -gt 0 ]; do
                 *) echo "prepare.sh: --pppd must be 2.4.9, 2.5.2 or 2.5.3" >&2; exit 2 ;;
             esac
             shift ;;
-        --all) want_trixie=1 want_ppp_2_5_3=1 ;;
+        --bookworm) want_bookworm=1 ;;
+        --all) want_trixie=1 want_bookworm=1 want_ppp_2_5_3=1 want_packaging=1 ;;
         --quiet) quiet=1 ;;
-        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
         *) echo "prepare.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -91,7 +108,7 @@ remove_tree() {
 }
 
 # Leftovers of builds that were killed before they could clean up.
-for leftover in "$CACHE"/kernel-*.tmp.* "$CACHE"/initramfs.tmp.* "$CACHE"/trixie.tmp.* "$CACHE"/ppp-*.tmp.*; do
+for leftover in "$CACHE"/kernel-*.tmp.* "$CACHE"/initramfs.tmp.* "$CACHE"/trixie.tmp.* "$CACHE"/bookworm.tmp.* "$CACHE"/ppp-*.tmp.*; do
     remove_tree "$leftover"
 done
 
@@ -108,6 +125,7 @@ apt_update_once() {
 missing=""
 wanted_packages=$HOST_PACKAGES
 if [ "$want_ppp_2_5_3" = 1 ]; then wanted_packages="$wanted_packages $PPP_BUILD_PACKAGES"; fi
+if [ "$want_packaging" = 1 ]; then wanted_packages="$wanted_packages $PACKAGING_PACKAGES"; fi
 for p in $wanted_packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
         missing="$missing $p"
@@ -234,31 +252,48 @@ else
     say "initramfs cached"
 fi
 
-# --- trixie root (pppd 2.5.2) -----------------------------------------------
-trixie="$CACHE/trixie"
-trixie_key="$TRIXIE_SUITE $TRIXIE_PACKAGES"
-if [ "$want_trixie" = 1 ]; then
-    if [ -f "$trixie/.rs-pppoe-stamp" ] && [ "$(cat "$trixie/.rs-pppoe-stamp")" = "$trixie_key" ]; then
-        say "trixie root cached"
-    else
-        say "debootstrapping $TRIXIE_SUITE ($TRIXIE_PACKAGES), about a minute"
-        tmp="$CACHE/trixie.tmp.$$"
-        remove_tree "$tmp"
-        trap 'remove_tree "$tmp"' EXIT
-        debootstrap --variant=minbase --include="$TRIXIE_PACKAGES" "$TRIXIE_SUITE" "$tmp" "$TRIXIE_MIRROR" \
-            >"$CACHE/trixie-debootstrap.log" 2>&1 \
-            || { tail -20 "$CACHE/trixie-debootstrap.log" >&2; die "debootstrap failed (log: $CACHE/trixie-debootstrap.log)"; }
-        # Nothing in the image needs the downloaded .debs any more.
-        rm -rf "$tmp/var/cache/apt/archives/"*.deb
-        if [ ! -x "$tmp/usr/sbin/pppd" ] || [ ! -f "$tmp/usr/include/pppd/pppd.h" ]; then
-            die "trixie root lacks pppd or its headers"
-        fi
-        echo "$trixie_key" >"$tmp/.rs-pppoe-stamp"
-        remove_tree "$trixie"
-        mv "$tmp" "$trixie"
-        trap - EXIT
-        say "trixie root ready: ppp $(dpkg-query --admindir="$trixie/var/lib/dpkg" -W -f='${Version}' ppp)"
+# --- debootstrapped roots ---------------------------------------------------
+# debootstrap_root NAME SUITE MIRROR PACKAGES FILE...: a minbase root with
+# PACKAGES in $CACHE/NAME, keyed by suite and package list in
+# NAME/.rs-pppoe-stamp (written before the final rename); each FILE must be
+# in it.
+debootstrap_root() {
+    local name=$1 suite=$2 mirror=$3 packages=$4 dir="$CACHE/$1" key="$2 $4" file
+    shift 4
+    if [ -f "$dir/.rs-pppoe-stamp" ] && [ "$(cat "$dir/.rs-pppoe-stamp")" = "$key" ]; then
+        say "$name root cached"
+        return
     fi
+    say "debootstrapping $suite ($packages), about a minute"
+    tmp="$CACHE/$name.tmp.$$"
+    remove_tree "$tmp"
+    trap 'remove_tree "$tmp"' EXIT
+    debootstrap --variant=minbase --include="$packages" "$suite" "$tmp" "$mirror" \
+        >"$CACHE/$name-debootstrap.log" 2>&1 \
+        || { tail -20 "$CACHE/$name-debootstrap.log" >&2; die "debootstrap failed (log: $CACHE/$name-debootstrap.log)"; }
+    # Nothing in the image needs the downloaded .debs any more.
+    rm -rf "$tmp/var/cache/apt/archives/"*.deb
+    for file in "$@"; do
+        [ -e "$tmp/$file" ] || die "the $name root lacks /$file"
+    done
+    echo "$key" >"$tmp/.rs-pppoe-stamp"
+    remove_tree "$dir"
+    mv "$tmp" "$dir"
+    trap - EXIT
+    say "$name root ready: ppp $(dpkg-query --admindir="$dir/var/lib/dpkg" -W -f='${Version}' ppp)"
+}
+
+# trixie: pppd 2.5.2 (and the base of 2.5.3)
+trixie="$CACHE/trixie"
+if [ "$want_trixie" = 1 ]; then
+    debootstrap_root trixie "$TRIXIE_SUITE" "$TRIXIE_MIRROR" "$TRIXIE_PACKAGES" \
+        usr/sbin/pppd usr/include/pppd/pppd.h
+fi
+# bookworm: a clean Debian 12 (pppd 2.4.9) the .deb is installed into
+bookworm="$CACHE/bookworm"
+if [ "$want_bookworm" = 1 ]; then
+    debootstrap_root bookworm bookworm "$BOOKWORM_MIRROR" "$BOOKWORM_PACKAGES" \
+        usr/sbin/pppd usr/sbin/pppoe-server
 fi
 
 # --- pppd 2.5.3 from source ---------------------------------------------------
@@ -308,6 +343,9 @@ echo "GUEST_KERNEL_VERSION=$kver"
 if [ -f "$trixie/.rs-pppoe-stamp" ]; then
     echo "GUEST_TRIXIE_ROOT=$trixie"
     echo "PPPD_INCLUDE_DIR_2_5=$trixie/usr/include/pppd"
+fi
+if [ -f "$bookworm/.rs-pppoe-stamp" ]; then
+    echo "GUEST_BOOKWORM_ROOT=$bookworm"
 fi
 if [ -f "$ppp_2_5_3/.rs-pppoe-stamp" ]; then
     echo "GUEST_PPP_2_5_3_ROOT=$ppp_2_5_3/root"

@@ -12,6 +12,9 @@
 #   --pppd VERSION   2.4.9: host root (Debian 12 pppd); 2.5.2: Debian trixie root;
 #                    2.5.3: the trixie root with pppd 2.5.3 (built from source by
 #                    prepare.sh) layered over it
+#   --bookworm       with --pppd 2.4.9: a debootstrapped Debian 12 root (prepare.sh
+#                    --bookworm) instead of the host's, e.g. to install a package
+#                    where dpkg's database is small
 #   --layer DIR      one more read-only layer over the root (repeatable; the
 #                    last one given is on top), e.g. a scratch root a package
 #                    was installed into
@@ -44,6 +47,7 @@ REPO_DIR=$(cd "$GUEST_DIR/../.." && pwd)
 pppd_version=""
 layers=()
 root_etc_ppp=0
+bookworm=0
 timeout_s=${GUEST_TIMEOUT:-300}
 io_dir=""
 shares=("$REPO_DIR")
@@ -52,10 +56,11 @@ while [ $# -gt 0 ]; do
         --pppd) pppd_version=${2:?--pppd needs a version}; shift 2 ;;
         --layer) layers=("$(cd "${2:?--layer needs a directory}" && pwd)" "${layers[@]}"); shift 2 ;;
         --root-etc-ppp) root_etc_ppp=1; shift ;;
+        --bookworm) bookworm=1; shift ;;
         --share) shares+=("$(cd "${2:?--share needs a directory}" && pwd)"); shift 2 ;;
         --timeout) timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
         --io) io_dir=${2:?--io needs a directory}; shift 2 ;;
-        -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
         --) shift; break ;;
         -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
         *) break ;;
@@ -65,6 +70,7 @@ case $pppd_version in
     2.4.9|2.5.2|2.5.3) ;;
     *) echo "run.sh: --pppd 2.4.9, 2.5.2 or 2.5.3 is required" >&2; exit 2 ;;
 esac
+[ "$bookworm" = 0 ] || [ "$pppd_version" = 2.4.9 ] || { echo "run.sh: --bookworm is a pppd 2.4.9 root" >&2; exit 2; }
 [ $# -ge 1 ] || { echo "run.sh: no scenario given" >&2; exit 2; }
 scenario=$1
 shift
@@ -117,15 +123,18 @@ if [ -f "$io_dir/.shares" ]; then
     mapfile -t -O "${#shares[@]}" shares <"$io_dir/.shares"
 fi
 
-prep=$("$GUEST_DIR/prepare.sh" --quiet --pppd "$pppd_version")
-GUEST_KERNEL="" GUEST_INITRAMFS="" GUEST_TRIXIE_ROOT="" GUEST_PPP_2_5_3_ROOT=""
+prepare_args=(--quiet --pppd "$pppd_version")
+[ "$bookworm" = 0 ] || prepare_args+=(--bookworm)
+prep=$("$GUEST_DIR/prepare.sh" "${prepare_args[@]}")
+GUEST_KERNEL="" GUEST_INITRAMFS="" GUEST_TRIXIE_ROOT="" GUEST_PPP_2_5_3_ROOT="" GUEST_BOOKWORM_ROOT=""
 while IFS='=' read -r k v; do
-    case $k in GUEST_KERNEL|GUEST_INITRAMFS|GUEST_TRIXIE_ROOT|GUEST_PPP_2_5_3_ROOT) printf -v "$k" '%s' "$v" ;; esac
+    case $k in GUEST_KERNEL|GUEST_INITRAMFS|GUEST_TRIXIE_ROOT|GUEST_PPP_2_5_3_ROOT|GUEST_BOOKWORM_ROOT) printf -v "$k" '%s' "$v" ;; esac
 done <<<"$prep"
 # The root's read-only layers, top first (overlayfs lowerdir order); empty
 # for the host root as it is.
 lower=""
 case $pppd_version in
+    2.4.9) [ "$bookworm" = 0 ] || lower=${GUEST_BOOKWORM_ROOT:?prepare.sh did not provide the bookworm root} ;;
     2.5.2) lower=${GUEST_TRIXIE_ROOT:?prepare.sh did not provide the trixie root} ;;
     2.5.3) lower=${GUEST_PPP_2_5_3_ROOT:?prepare.sh did not provide pppd 2.5.3}:${GUEST_TRIXIE_ROOT:?prepare.sh did not provide the trixie root} ;;
 esac

@@ -7,15 +7,77 @@
 //!    headers), 2.5.2 (a cached Debian trixie root) and 2.5.3 (built from
 //!    source into the cache), then real pppd sessions in the QEMU guest, with
 //!    each version's reference plugin run the same way to prove the harness;
-//!    then the demo, with and without the hook.
+//!    then the packages: the Debian ones for 2.4.9 and 2.5.2 and the Arch
+//!    one for 2.5.3 built, checked and installed (tests/packaging/), each
+//!    with a guest session from the installed files; then the demo, with
+//!    and without the hook.
 
-use std::process::Command;
+use std::{path::PathBuf, process::Command};
 
 use crate::{
-    artifacts::build_plugin,
+    artifacts::{SOURCE_DATE_EPOCH, build_plugin},
     guest,
-    util::{Tally, cargo, exec, exec_counting},
+    util::{Tally, cargo, exec, exec_counting, root},
 };
+
+/// Where every build for a pppd version keeps the static hook: it does not
+/// depend on pppd, so one build serves all.
+fn shared_hook_target() -> PathBuf {
+    root().join("target/static-hook")
+}
+
+/// This program (`cargo xtask`), to run another task in its own process
+/// with its own environment.
+fn xtask() -> Result<Command, String> {
+    std::env::current_exe()
+        .map(Command::new)
+        .map_err(|e| format!("cannot find the running xtask: {e}"))
+}
+
+/// `cargo xtask deb` for pppd 2.4.9 (this Debian 12 host's headers) and
+/// 2.5.2 (the trixie root's, in `target/pppd-2.5.2/` beside the plugin the
+/// guest sessions used), then `tests/packaging/debian.sh`: lintian, the
+/// exact ppp pin, and per package one guest boot that installs it, runs a
+/// session from the installed files and purges it.
+fn debian_packages(tally: &mut Tally) -> Result<(), String> {
+    exec(xtask()?.arg("deb"))?;
+    let trixie = root().join("target/pppd-2.5.2");
+    exec(
+        xtask()?
+            .arg("deb")
+            .env("CARGO_TARGET_DIR", &trixie)
+            .env("PPPD_INCLUDE_DIR", guest::trixie_include_dir())
+            .env("RS_PPPOE_HOOK_TARGET_DIR", shared_hook_target()),
+    )?;
+    exec_counting(
+        Command::new("bash")
+            .arg("tests/packaging/debian.sh")
+            .args(["--deb", "2.4.9"])
+            .arg(root().join("target/debian"))
+            .args(["--deb", "2.5.2"])
+            .arg(trixie.join("debian")),
+        tally,
+    )
+}
+
+/// `tests/packaging/arch.sh`: makepkg as an unprivileged user (reusing
+/// `target/pppd-2.5.3/`, where the 2.5.3 plugin was just built with the
+/// same `SOURCE_DATE_EPOCH`), the package's files and its ppp pin, pacman
+/// into scratch roots, and a guest session with Arch's ip-up.
+fn arch_package(tally: &mut Tally) -> Result<(), String> {
+    let include_dir = guest::include_dir("2.5.3").ok_or("no headers for pppd 2.5.3")?;
+    exec_counting(
+        Command::new("bash")
+            .arg("tests/packaging/arch.sh")
+            .arg("--include-dir")
+            .arg(include_dir)
+            .arg("--target-dir")
+            .arg(root().join("target/pppd-2.5.3"))
+            .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+            .env("RS_PPPOE_HOOK_TARGET_DIR", shared_hook_target()),
+        tally,
+    )
+}
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let no_guest = args.iter().any(|a| a == "--no-guest");
@@ -69,6 +131,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     }
                     sessions.arg("--reference");
                     step("guest sessions", exec_counting(&mut sessions, &mut tally));
+                    step("debian packages", debian_packages(&mut tally));
+                    step("arch package", arch_package(&mut tally));
                 }
                 Err(e) => step("plugin builds", Err(e)),
             }
