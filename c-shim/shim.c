@@ -71,9 +71,12 @@ static int rs_opt_padi_attempts = 3;
 
 static int rs_devname_hook(char *word, char **argv, int doit);
 
-/* Names, aliases and types exactly as the reference plugin registers them,
- * so existing peer files keep working. Mutable: pppd records source,
- * priority and winner in each entry. */
+/* Names, aliases and types exactly as the upstream plugins register them
+ * (pppd 2.4.9 ... 2.5.3's pppoe.so, plus rp_pppoe_mac from rp-pppoe 4.0's
+ * rp-pppoe.so), so existing peer files keep working; src/plugin/options.rs
+ * lists the same names (OPTION_NAMES, a test compares). No OPT_LIMITS:
+ * pppd hands every number over and the Rust side decides. Mutable: pppd
+ * records source, priority and winner in each entry. */
 static option_t rs_options[] = {
     {"device name", o_wild, (void *)&rs_devname_hook, "PPPoE device name",
      OPT_DEVNAM | OPT_PRIVFIX | OPT_NOARG | OPT_A2STRVAL | OPT_STATIC, rs_devnam, 0, 0, NULL,
@@ -91,19 +94,21 @@ static option_t rs_options[] = {
     {"rp_pppoe_sess", o_string, &rs_opt_existing_session, "Legacy alias for pppoe-sess",
      OPT_ALIAS, NULL, 0, 0, NULL, 0, 0},
     {"pppoe-verbose", o_int, &rs_opt_verbose, "Be verbose about discovered access concentrators",
-     OPT_LIMITS, NULL, RS_VERBOSE_MAX, RS_VERBOSE_MIN, NULL, 0, 0},
-    {"rp_pppoe_verbose", o_int, &rs_opt_verbose, "Legacy alias for pppoe-verbose",
-     OPT_ALIAS | OPT_LIMITS, NULL, RS_VERBOSE_MAX, RS_VERBOSE_MIN, NULL, 0, 0},
+     0, NULL, 0, 0, NULL, 0, 0},
+    {"rp_pppoe_verbose", o_int, &rs_opt_verbose, "Legacy alias for pppoe-verbose", OPT_ALIAS,
+     NULL, 0, 0, NULL, 0, 0},
     {"pppoe-mac", o_string, &rs_opt_ac_mac, "Only connect to specified MAC address", 0, NULL,
      0, 0, NULL, 0, 0},
+    {"rp_pppoe_mac", o_string, &rs_opt_ac_mac, "rp-pppoe 4.0's name for pppoe-mac", OPT_ALIAS,
+     NULL, 0, 0, NULL, 0, 0},
     {"pppoe-host-uniq", o_string, &rs_opt_host_uniq, "Set the Host-Uniq to the supplied hex string",
      0, NULL, 0, 0, NULL, 0, 0},
     {"host-uniq", o_string, &rs_opt_host_uniq, "Legacy alias for pppoe-host-uniq", OPT_ALIAS,
      NULL, 0, 0, NULL, 0, 0},
     {"pppoe-padi-timeout", o_int, &rs_opt_padi_timeout, "Initial timeout for discovery packets in seconds",
-     OPT_LIMITS, NULL, RS_PADI_TIMEOUT_MAX, RS_PADI_TIMEOUT_MIN, NULL, 0, 0},
-    {"pppoe-padi-attempts", o_int, &rs_opt_padi_attempts, "Number of discovery attempts",
-     OPT_LIMITS, NULL, RS_PADI_ATTEMPTS_MAX, RS_PADI_ATTEMPTS_MIN, NULL, 0, 0},
+     0, NULL, 0, 0, NULL, 0, 0},
+    {"pppoe-padi-attempts", o_int, &rs_opt_padi_attempts, "Number of discovery attempts", 0,
+     NULL, 0, 0, NULL, 0, 0},
     {NULL, 0, NULL, NULL, 0, NULL, 0, 0, NULL, 0, 0},
 };
 

@@ -16,16 +16,6 @@
 
 #include <stddef.h>
 
-/* Accepted ranges of the integer options, enforced by pppd's own option
- * parser (OPT_LIMITS). Keep in sync with src/plugin/options.rs; a
- * compile-time assertion in src/ffi/mod.rs checks it. */
-#define RS_PADI_TIMEOUT_MIN 1
-#define RS_PADI_TIMEOUT_MAX 3600
-#define RS_PADI_ATTEMPTS_MIN 1
-#define RS_PADI_ATTEMPTS_MAX 16
-#define RS_VERBOSE_MIN 0
-#define RS_VERBOSE_MAX 2
-
 /* Log levels of rs_shim_log, mapped onto pppd's dbglog/info/notice/warn/error. */
 enum rs_log_level {
     RS_LOG_DEBUG = 0,
@@ -36,7 +26,10 @@ enum rs_log_level {
 };
 
 /* The plugin options exactly as pppd stored them; NULL = not given. The
- * strings belong to pppd and stay valid until the next option parse. */
+ * integers are whatever pppd's number parser made of the words (the table
+ * sets no limits, as upstream's does not); src/plugin/options.rs decides
+ * what to take, clamp or refuse. The strings belong to pppd and stay valid
+ * until the next option parse. */
 struct rs_raw_options {
     const char *service;
     const char *ac_name;

@@ -20,7 +20,7 @@ use crate::driver::{self, Direction, Hooks};
 use crate::sys::PacketSocket;
 use crate::wire::MacAddr;
 
-pub use args::{Args, Command, HostUniq, USAGE, UsageError, parse_args};
+pub use args::{Args, Command, USAGE, UsageError, parse_args};
 
 const PROGRAM: &str = "rs-pppoe-discovery";
 
@@ -87,20 +87,13 @@ fn discover(args: &Args) -> i32 {
     };
 
     let our_mac = MacAddr(sock.mac());
-    let host_uniq = match &args.host_uniq {
-        HostUniq::Pid => std::process::id().to_ne_bytes().to_vec(),
-        HostUniq::Bytes(bytes) => bytes.clone(),
-    };
-    let mut config = Config::new(our_mac, host_uniq.clone());
-    config.service_name = args.service.clone();
-    config.ac_name = args.ac_name.clone();
-    config.timeout = args.timeout;
-    config.attempts = args.attempts;
-    config.mode = if args.session {
+    let mode = if args.session {
         Mode::Session
     } else {
         Mode::ListOffers
     };
+    let config = Config::from_settings(our_mac, &args.discovery, std::process::id(), mode);
+    let host_uniq = config.host_uniq.clone();
     let mut client = match Client::new(config, Instant::now()) {
         Ok(client) => client,
         Err(e) => return fail(e, EXIT_CANNOT_RUN),

@@ -8,32 +8,20 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::discovery::{DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT};
+use crate::discovery::{HostUniq, Settings};
 
 /// Largest `-t`: one hour for the first wait is already absurd on a LAN.
 pub const MAX_TIMEOUT_SECS: u64 = 3600;
 /// Largest `-a`: with doubling, 16 attempts is far past any useful wait.
 pub const MAX_ATTEMPTS: u32 = 16;
 
-/// Which Host-Uniq to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostUniq {
-    /// The 4 bytes of our PID in host byte order (pppd's default, and `-U`).
-    Pid,
-    /// `-W hex`.
-    Bytes(Vec<u8>),
-}
-
 /// A validated command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
     pub interface: String,
     pub dump_file: Option<PathBuf>,
-    pub timeout: Duration,
-    pub attempts: u32,
-    pub host_uniq: HostUniq,
-    pub service: Vec<u8>,
-    pub ac_name: Option<Vec<u8>>,
+    /// `-t`, `-a`, `-U`/`-W`, `-S`, `-C`: what discovery asks for.
+    pub discovery: Settings,
     pub quiet: bool,
     pub json: bool,
     pub session: bool,
@@ -72,6 +60,8 @@ Options (those of pppd's pppoe-discovery):
    -U             -- use the process id as Host-Uniq (the default)
    -W hexstring   -- use these bytes as Host-Uniq (even number of hex digits)
    -S name        -- list only ACs offering this Service-Name
+                     (NO-SERVICE-NAME-NON-RFC-COMPLIANT: no Service-Name tag
+                     in the PADI, every AC listed)
    -C name        -- list only the AC with this AC-Name
    -Q             -- quiet: list nothing, only set the exit status
    -V             -- print the version and exit
@@ -93,12 +83,9 @@ where
 {
     let mut interface = None;
     let mut dump_file = None;
-    let mut timeout = DEFAULT_TIMEOUT;
-    let mut attempts = DEFAULT_ATTEMPTS;
+    let mut discovery = Settings::default();
     let mut use_pid = false;
     let mut host_uniq_hex = None;
-    let mut service = Vec::new();
-    let mut ac_name = None;
     let mut quiet = false;
     let mut json = false;
     let mut session = false;
@@ -158,15 +145,15 @@ where
                         }
                         b't' => {
                             let secs = number(b't', &value, 1, MAX_TIMEOUT_SECS)?;
-                            timeout = Duration::from_secs(secs);
+                            discovery.timeout = Duration::from_secs(secs);
                         }
                         b'a' => {
                             let n = number(b'a', &value, 1, u64::from(MAX_ATTEMPTS))?;
-                            attempts = n as u32;
+                            discovery.attempts = n as u32;
                         }
                         b'W' => host_uniq_hex = Some(parse_hex(&value)?),
-                        b'S' => service = value,
-                        b'C' => ac_name = Some(value),
+                        b'S' => discovery.service_name = value,
+                        b'C' => discovery.ac_name = Some(value),
                         _ => return Err(unknown_flag(flag)),
                     }
                     break;
@@ -179,7 +166,7 @@ where
     let Some(interface) = interface else {
         return Err(UsageError("no interface given; use -I interface".into()));
     };
-    let host_uniq = match (use_pid, host_uniq_hex) {
+    discovery.host_uniq = match (use_pid, host_uniq_hex) {
         (true, Some(_)) => {
             return Err(UsageError("-U and -W are mutually exclusive".into()));
         }
@@ -189,11 +176,7 @@ where
     Ok(Command::Run(Args {
         interface,
         dump_file,
-        timeout,
-        attempts,
-        host_uniq,
-        service,
-        ac_name,
+        discovery,
         quiet,
         json,
         session,
@@ -269,10 +252,10 @@ mod tests {
     fn defaults_are_pppds_five_seconds_three_attempts_pid_host_uniq() {
         let args = run_args(&["-I", "eth0"]);
         assert_eq!(args.interface, "eth0");
-        assert_eq!(args.timeout, Duration::from_secs(5));
-        assert_eq!(args.attempts, 3);
-        assert_eq!(args.host_uniq, HostUniq::Pid);
-        assert!(args.service.is_empty() && args.ac_name.is_none());
+        assert_eq!(args.discovery.timeout, Duration::from_secs(5));
+        assert_eq!(args.discovery.attempts, 3);
+        assert_eq!(args.discovery.host_uniq, HostUniq::Pid);
+        assert!(args.discovery.service_name.is_empty() && args.discovery.ac_name.is_none());
         assert!(!args.quiet && !args.json && !args.session);
     }
 
@@ -280,17 +263,17 @@ mod tests {
     fn getopt_forms_attached_values_and_bundled_flags_work() {
         let args = run_args(&["-Ieth1", "-t2", "-a", "4", "-QS", "voip", "-C", "BRAS 1"]);
         assert_eq!(args.interface, "eth1");
-        assert_eq!(args.timeout, Duration::from_secs(2));
-        assert_eq!(args.attempts, 4);
+        assert_eq!(args.discovery.timeout, Duration::from_secs(2));
+        assert_eq!(args.discovery.attempts, 4);
         assert!(args.quiet);
-        assert_eq!(args.service, b"voip");
-        assert_eq!(args.ac_name.as_deref(), Some(&b"BRAS 1"[..]));
+        assert_eq!(args.discovery.service_name, b"voip");
+        assert_eq!(args.discovery.ac_name.as_deref(), Some(&b"BRAS 1"[..]));
     }
 
     #[test]
     fn host_uniq_hex_is_decoded_and_validated() {
         let args = run_args(&["-I", "eth0", "-W", "0A1b"]);
-        assert_eq!(args.host_uniq, HostUniq::Bytes(vec![0x0a, 0x1b]));
+        assert_eq!(args.discovery.host_uniq, HostUniq::Bytes(vec![0x0a, 0x1b]));
         for bad in ["abc", "zz", "", "0x12"] {
             let err = parse(&["-I", "eth0", "-W", bad]).unwrap_err();
             assert!(err.0.contains("hex digits"), "{bad}: {err}");

@@ -1,7 +1,10 @@
 //! Timeline tests: the client driven at given milliseconds, asserting what a
 //! user would see on the wire and in the outcome.
 
+use std::time::Duration;
+
 use super::*;
+use crate::wire::{Code, Tag, TagType};
 
 const HOST: MacAddr = MacAddr([0x02, 0x00, 0x00, 0x00, 0x00, 0x02]);
 const AC1: MacAddr = MacAddr([0x02, 0x00, 0x00, 0x00, 0x00, 0xa1]);
@@ -425,7 +428,7 @@ fn pads_max_payload_is_taken_when_valid() {
         padr.tag(TagType::PppMaxPayload).and_then(Tag::max_payload),
         Some(1500)
     );
-    // The PADS's value (1496) wins over the PADO's (1500).
+    // The smaller of the PADS's value (1496) and the PADO's (1500).
     let pads = AcFrame::pads(AC1, 3)
         .with(TagType::PppMaxPayload, &[0x05, 0xd8])
         .bytes();
@@ -433,6 +436,114 @@ fn pads_max_payload_is_taken_when_valid() {
         panic!()
     };
     assert_eq!(session.payload_limit(), 1496);
+}
+
+/// The PADR sent after `pado` (at 1 ms), and the session its PADS (at 2 ms)
+/// confirms.
+fn padr_and_session(cfg: Config, pado: &AcFrame<'_>, pads: &AcFrame<'_>) -> (Vec<u8>, Session) {
+    let t = Timeline::new();
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    assert!(matches!(
+        client.handle_frame(t.at(1), &pado.bytes()),
+        Event::Offer(_)
+    ));
+    let padr = sent(&mut client, t.at(1)).remove(0).2;
+    let Event::Confirmed(session) = client.handle_frame(t.at(2), &pads.bytes()) else {
+        panic!("no session")
+    };
+    (padr, session)
+}
+
+#[test]
+fn padr_max_payload_is_lowered_to_the_offers_and_the_session_takes_the_smaller() {
+    let mut cfg = config();
+    cfg.max_payload = Some(9000);
+    let jumbo = 9000u16.to_be_bytes();
+    let baby = 1500u16.to_be_bytes();
+    let plain = 1492u16.to_be_bytes();
+    for (offered, pads, in_padr, agreed) in [
+        (None, None, Some(9000), None),
+        (Some(&baby), None, Some(1500), Some(1500)),
+        (Some(&jumbo), Some(&baby), Some(9000), Some(1500)),
+        (Some(&plain), None, None, Some(1492)),
+    ] {
+        let mut pado = AcFrame::pado(AC1, b"A");
+        if let Some(value) = offered {
+            pado = pado.with(TagType::PppMaxPayload, value);
+        }
+        let mut confirm = AcFrame::pads(AC1, 9);
+        if let Some(value) = pads {
+            confirm = confirm.with(TagType::PppMaxPayload, value);
+        }
+        let (padr, session) = padr_and_session(cfg.clone(), &pado, &confirm);
+        let padr = DiscoveryFrame::parse(&padr).unwrap();
+        assert_eq!(
+            padr.tag(TagType::PppMaxPayload).and_then(Tag::max_payload),
+            in_padr,
+            "PADO offered {offered:?}"
+        );
+        assert_eq!(
+            session.max_payload, agreed,
+            "PADO {offered:?}, PADS {pads:?}"
+        );
+    }
+}
+
+#[test]
+fn without_a_service_name_tag_the_padi_has_none_and_any_offer_is_taken() {
+    let settings = Settings {
+        service_name: NO_SERVICE_NAME.to_vec(),
+        ..Settings::default()
+    };
+    let cfg = Config::from_settings(HOST, &settings, 0x2a, Mode::Session);
+    assert_eq!(cfg.host_uniq, HOST_UNIQ, "the test's Host-Uniq");
+    let t = Timeline::new();
+    let mut client = Client::new(cfg.clone(), t.at(0)).unwrap();
+    let padi = sent(&mut client, t.at(0)).remove(0).2;
+    assert_eq!(
+        DiscoveryFrame::parse(&padi).unwrap().tags,
+        vec![Tag::new(TagType::HostUniq, HOST_UNIQ)],
+        "no Service-Name tag at all"
+    );
+
+    // An AC offering a named service: the PADR asks for that service (pppd's
+    // plugin would ask for "NO-SERVICE-NAME-NON-RFC-COMPLIANT", after
+    // refusing every offer that does not list that very name).
+    let pado = AcFrame::pado(AC1, b"A")
+        .without(TagType::ServiceName)
+        .with(TagType::ServiceName, b"internet")
+        .with(TagType::ServiceName, b"voip");
+    let pads = AcFrame::pads(AC1, 5).without(TagType::ServiceName);
+    let (padr, session) = padr_and_session(cfg.clone(), &pado, &pads);
+    let padr = DiscoveryFrame::parse(&padr).unwrap();
+    assert_eq!(
+        padr.tag_values(TagType::ServiceName).collect::<Vec<_>>(),
+        [b"internet"]
+    );
+    assert_eq!(session.service_name, b"internet");
+
+    // An AC that sends no Service-Name at all is taken too; the PADR still
+    // carries the tag RFC 2516 requires, empty (any service).
+    let pado = AcFrame::pado(AC1, b"A").without(TagType::ServiceName);
+    let (padr, session) = padr_and_session(cfg, &pado, &AcFrame::pads(AC1, 5));
+    let padr = DiscoveryFrame::parse(&padr).unwrap();
+    assert_eq!(padr.tag_value(TagType::ServiceName), Some(&b""[..]));
+    assert_eq!(session.service_name, b"");
+}
+
+#[test]
+fn the_session_names_the_service_the_pads_confirmed() {
+    let mut cfg = config();
+    cfg.service_name = b"internet".to_vec();
+    let pado = AcFrame::pado(AC1, b"A").with(TagType::ServiceName, b"internet");
+    let pads = AcFrame::pads(AC1, 5)
+        .without(TagType::ServiceName)
+        .with(TagType::ServiceName, b"internet-2");
+    assert_eq!(
+        padr_and_session(cfg, &pado, &pads).1.service_name,
+        b"internet-2"
+    );
 }
 
 #[test]

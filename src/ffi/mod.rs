@@ -18,10 +18,7 @@ mod host;
 use std::ffi::{CStr, c_char, c_int};
 use std::sync::{Mutex, PoisonError};
 
-use crate::plugin::{
-    Level, PADI_ATTEMPTS_RANGE, PADI_TIMEOUT_RANGE, Plugin, RawOptions, SysNetwork, VERBOSE_RANGE,
-    panic_boundary,
-};
+use crate::plugin::{Level, Plugin, RawOptions, SysNetwork, panic_boundary};
 use host::PppdHost;
 
 /// The version string of the pppd headers this build is for.
@@ -43,17 +40,6 @@ const fn nul_terminated<const N: usize>(bytes: &[u8]) -> [u8; N] {
 #[unsafe(no_mangle)]
 #[allow(non_upper_case_globals)]
 pub static pppd_version: [u8; PPPD_VERSION_NUL.len()] = nul_terminated(PPPD_VERSION_NUL);
-
-// The shim's option table enforces these ranges through pppd's parser; the
-// plugin checks them again. Both must agree.
-const _: () = {
-    assert!(*PADI_TIMEOUT_RANGE.start() == bindings::RS_PADI_TIMEOUT_MIN as i32);
-    assert!(*PADI_TIMEOUT_RANGE.end() == bindings::RS_PADI_TIMEOUT_MAX as i32);
-    assert!(*PADI_ATTEMPTS_RANGE.start() == bindings::RS_PADI_ATTEMPTS_MIN as i32);
-    assert!(*PADI_ATTEMPTS_RANGE.end() == bindings::RS_PADI_ATTEMPTS_MAX as i32);
-    assert!(*VERBOSE_RANGE.start() == bindings::RS_VERBOSE_MIN as i32);
-    assert!(*VERBOSE_RANGE.end() == bindings::RS_VERBOSE_MAX as i32);
-};
 
 type PppdPlugin = Plugin<PppdHost, SysNetwork>;
 

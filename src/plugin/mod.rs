@@ -6,11 +6,16 @@
 //! plugs in pppd and [`SysNetwork`]; the tests plug in fakes.
 //!
 //! Behaviour follows pppd's own `rp-pppoe.so` (ppp-project's `pppoe.so`,
-//! 2.4.9 and 2.5.x) — same option names, log lines, script variables and
-//! MTU rules — with these differences:
+//! 2.4.9 and 2.5.x) — same option names (plus rp-pppoe 4.0's
+//! `rp_pppoe_mac`), log lines (2.5.x's words and levels, `pppd_log`),
+//! script variables and MTU rules (2.5.3's, for every pppd version) — with
+//! these differences:
 //!
 //! * options are checked after all of them were read (order does not
-//!   matter) and range-checked;
+//!   matter); values the reference misbehaves with are option errors,
+//!   unusual ones are clamped with a warning (`options`);
+//! * `pppoe-service NO-SERVICE-NAME-NON-RFC-COMPLIANT` connects to any
+//!   access concentrator, not only to one offering a service of that name;
 //! * `nic-<name>` that is too long, missing or not Ethernet is an option
 //!   error that says so, rather than "unrecognized option";
 //! * a PADT is sent on every disconnect, with our real MAC, also in
@@ -24,21 +29,22 @@ mod host;
 mod mtu;
 mod options;
 pub mod panic_boundary;
+mod pppd_log;
 mod session_file;
 mod sys_network;
 
 use std::path::PathBuf;
 
-use crate::discovery::{self, Config, Event, Mode, Outcome, Rejection};
+use crate::discovery::{self, Config, Event, Failure, Mode, Outcome};
 use crate::driver::{Direction, Hooks};
 use crate::sys::InterfaceError;
-use crate::wire::{DiscoveryFrame, printable};
+use crate::wire::printable;
 
 pub use host::{DiscoveryError, Host, InterfaceInfo, LcpMru, Level, Network, SessionSocket};
-pub use mtu::{MAX_PPPOE_MTU, PPPOE_OVERHEAD};
+pub use mtu::PPPOE_OVERHEAD;
 pub use options::{
-    ExistingSession, OptionError, PADI_ATTEMPTS_RANGE, PADI_TIMEOUT_RANGE, PluginOptions,
-    RawOptions, SESSION_ID_RANGE, VERBOSE_RANGE,
+    Adjusted, ExistingSession, IntRule, OPTION_NAMES, OptionError, OptionName, Outside,
+    PluginOptions, RawOptions, SESSION_ID_RANGE,
 };
 pub use session_file::{SessionRecord, SessionStore};
 pub use sys_network::SysNetwork;
@@ -219,10 +225,13 @@ impl<H: Host, N: Network> Plugin<H, N> {
         if interface.is_empty() {
             return Err(OptionError("no PPPoE interface was given".into()));
         }
-        let options = PluginOptions::from_raw(raw)?;
-        let configured = mtu::cap_configured(self.host.lcp_mru());
-        self.host.set_lcp_mru(configured);
-        self.configured_mru = Some(configured);
+        let (options, adjusted) = PluginOptions::from_raw(raw)?;
+        for note in &adjusted {
+            self.host.log(Level::Warn, &note.to_string());
+        }
+        // Kept as configured, as pppd 2.5.3 does (no cap at 1500: RFC 4638
+        // jumbo sessions); each connect starts again from these.
+        self.configured_mru = Some(self.host.lcp_mru());
         self.interface = Some(interface.to_owned());
         self.options = Some(options);
         Ok(())
@@ -231,84 +240,107 @@ impl<H: Host, N: Network> Plugin<H, N> {
     /// pppd's `connect`: the connected session socket's descriptor, or
     /// `None` after logging why not.
     pub fn connect(&mut self) -> Option<i32> {
-        let (Some(interface), Some(options), Some(configured)) = (
-            self.interface.clone(),
-            self.options.clone(),
-            self.configured_mru,
-        ) else {
-            self.host.log(
-                Level::Error,
-                "PPPoE connect before the options were checked",
-            );
-            return None;
+        match self.try_connect() {
+            Ok(fd) => Some(fd),
+            Err(error) => {
+                error.log(&self.host);
+                None
+            }
+        }
+    }
+
+    /// One connect attempt, step by step. Every failure is one
+    /// [`ConnectError`], logged by [`Plugin::connect`]; pppd's `persist`
+    /// and `holdoff` decide what happens next.
+    fn try_connect(&mut self) -> Result<i32, ConnectError> {
+        let (interface, options, configured) =
+            match (&self.interface, &self.options, self.configured_mru) {
+                (Some(interface), Some(options), Some(configured)) => {
+                    (interface.clone(), options.clone(), configured)
+                }
+                _ => return Err(ConnectError::NotConfigured),
+            };
+        self.clear_previous(&interface, &options);
+        let link = self
+            .net
+            .interface(&interface)
+            .map_err(|source| ConnectError::Interface {
+                interface: interface.clone(),
+                source,
+            })?;
+        let mru = mtu::cap_to_interface(configured, link.mtu);
+        self.host.set_lcp_mru(mru);
+        // Opened before discovery, as the reference does: some ACs send
+        // session frames right after the PADS.
+        let socket = self
+            .net
+            .open_session(&interface)
+            .map_err(ConnectError::SessionSocket)?;
+        self.host.set_ppp_devnam(&interface);
+
+        let host_uniq = options.discovery.host_uniq.bytes(self.host.pid());
+        let (session, discovered) = self.obtain_session(&interface, &options, link, mru)?;
+        self.announce(&interface, &session);
+        let record = SessionRecord {
+            pid: self.host.pid(),
+            comm: read_comm(&self.proc_dir, self.host.pid()),
+            interface,
+            session_id: session.session_id,
+            ac_mac: session.ac_mac,
+            our_mac: link.mac,
+            host_uniq,
+            cookie: session.cookie,
+            relay_id: session.relay_id,
         };
+        self.attach(socket, record, discovered)
+    }
+
+    /// Ends what an earlier connect left: our own previous session (pppd
+    /// normally disconnected it already), and a session a pppd that died
+    /// left on this interface.
+    fn clear_previous(&mut self, interface: &str, options: &PluginOptions) {
         if let Some(previous) = self.active.take() {
             self.end_session(previous);
         }
         // A pppoe-sess session is managed by whoever started us (normally
         // pppoe-server); stale-session cleanup is for sessions we discover.
         if options.existing_session.is_none() {
-            self.terminate_stale_session(&interface);
+            self.terminate_stale_session(interface);
         }
+    }
 
-        let info = match self.net.interface(&interface) {
-            Ok(info) => info,
-            Err(e) => {
-                self.host.log(
-                    Level::Error,
-                    &format!("Can't use interface {interface}: {e}"),
-                );
-                return None;
+    /// The session to run, and whether we discovered it: the one a
+    /// `pppoe-sess` option names, or a new one from discovery (after which
+    /// the MRU is capped at what the AC agreed to).
+    fn obtain_session(
+        &mut self,
+        interface: &str,
+        options: &PluginOptions,
+        link: InterfaceInfo,
+        mru: LcpMru,
+    ) -> Result<(discovery::Session, bool), ConnectError> {
+        if let Some(existing) = options.existing_session {
+            return Ok((attached_session(existing, options), false));
+        }
+        if let Some(lines) = mtu::interface_mtu_warning(interface, link.mtu) {
+            for line in lines {
+                self.host.log(Level::Error, &line);
             }
-        };
-        let mut mru = mtu::cap_to_interface(configured, info.mtu);
-        self.host.set_lcp_mru(mru);
+        }
+        let mut config =
+            Config::from_settings(link.mac, &options.discovery, self.host.pid(), Mode::Session);
+        config.max_payload = mtu::max_payload_to_advertise(mru);
+        let session = self.discover(interface, config, options.verbose)?;
+        self.host
+            .set_lcp_mru(mtu::cap_to_session(mru, session.payload_limit()));
+        Ok((session, true))
+    }
 
-        // Opened before discovery, as the reference does: some ACs send
-        // session frames right after the PADS.
-        let mut socket = match self.net.open_session(&interface) {
-            Ok(socket) => socket,
-            Err(e) => {
-                self.host
-                    .log(Level::Error, &format!("Failed to create PPPoE socket: {e}"));
-                return None;
-            }
-        };
-        let host_uniq = options
-            .host_uniq
-            .clone()
-            .unwrap_or_else(|| self.host.pid().to_ne_bytes().to_vec());
-        self.host.set_ppp_devnam(&interface);
-
-        let (session, discovered) = match options.existing_session {
-            Some(existing) => (
-                discovery::Session {
-                    session_id: existing.session_id,
-                    ac_mac: existing.peer_mac,
-                    ac_name: Vec::new(),
-                    service_name: options.service_name.clone(),
-                    cookie: None,
-                    relay_id: None,
-                    max_payload: None,
-                },
-                false,
-            ),
-            None => {
-                let mut config = Config::new(info.mac, host_uniq.clone());
-                config.service_name = options.service_name.clone();
-                config.ac_name = options.ac_name.clone();
-                config.ac_mac = options.ac_mac;
-                config.timeout = options.padi_timeout;
-                config.attempts = options.padi_attempts;
-                config.max_payload = mtu::max_payload_to_advertise(mru);
-                config.mode = Mode::Session;
-                let session = self.discover(&interface, config, options.verbose)?;
-                mru = mtu::cap_to_session(mru, session.payload_limit());
-                self.host.set_lcp_mru(mru);
-                (session, true)
-            }
-        };
-
+    /// Tells pppd and its scripts about the session: the log lines the
+    /// reference writes (the connection line at warning level, as pppd's
+    /// plugin has it), pppd's session and remote numbers, `MACREMOTE` and
+    /// `ACNAME`.
+    fn announce(&mut self, interface: &str, session: &discovery::Session) {
         self.host.log(
             Level::Info,
             &format!("PPP session is {}", session.session_id),
@@ -316,7 +348,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
         self.host.set_session_number(i32::from(session.session_id));
         let remote = session.ac_mac.to_upper();
         self.host.log(
-            Level::Info,
+            Level::Warn,
             &format!("Connected to {remote} via interface {interface}"),
         );
         self.host.set_remote_number(&remote);
@@ -325,27 +357,23 @@ impl<H: Host, N: Network> Plugin<H, N> {
             self.host
                 .script_setenv("ACNAME", &printable(&session.ac_name));
         }
+    }
 
-        let record = SessionRecord {
-            pid: self.host.pid(),
-            comm: read_comm(&self.proc_dir, self.host.pid()),
-            interface: interface.clone(),
-            session_id: session.session_id,
-            ac_mac: session.ac_mac,
-            our_mac: info.mac,
-            host_uniq,
-            cookie: session.cookie.clone(),
-            relay_id: session.relay_id.clone(),
-        };
-        if let Err(e) = socket.connect(session.session_id, session.ac_mac) {
-            self.host.log(
-                Level::Error,
-                &format!("Failed to connect PPPoE socket: {e}"),
-            );
+    /// Attaches the session socket to the session and keeps it (and the
+    /// record of a session we discovered) until pppd's `disconnect`.
+    fn attach(
+        &mut self,
+        mut socket: N::Session,
+        record: SessionRecord,
+        discovered: bool,
+    ) -> Result<i32, ConnectError> {
+        if let Err(source) = socket.connect(record.session_id, record.ac_mac) {
+            // A session we discovered and cannot use would sit on the AC
+            // until its own timers expire.
             if discovered {
-                self.send_padt(&record, "");
+                self.send_padt(&record, " (the session socket could not be attached)");
             }
-            return None;
+            return Err(ConnectError::Attach(source));
         }
         // A pppoe-sess session belongs to whoever started us (pppoe-server);
         // only sessions we discovered are ours to clean up after a crash.
@@ -356,7 +384,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
             record,
             recorded,
         });
-        Some(fd)
+        Ok(fd)
     }
 
     /// pppd's `disconnect`: detach and close the session socket, send a
@@ -394,7 +422,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
         interface: &str,
         config: Config,
         verbose: u8,
-    ) -> Option<discovery::Session> {
+    ) -> Result<discovery::Session, ConnectError> {
         let Plugin { host, net, .. } = self;
         let host: &H = host;
         let mut hooks = DiscoveryLog {
@@ -402,29 +430,15 @@ impl<H: Host, N: Network> Plugin<H, N> {
             verbose,
             frames: host.debug_on(),
         };
-        let outcome = net.discover(interface, config, &mut hooks);
-        match outcome {
-            Ok(Outcome::Established(session)) => Some(session),
-            Ok(Outcome::Failed(failure)) => {
-                host.log(Level::Warn, &failure.to_string());
-                host.log(Level::Error, "Unable to complete PPPoE Discovery");
-                None
-            }
-            Ok(Outcome::Offers(_)) => {
-                host.log(Level::Error, "PPPoE discovery ended without a session");
-                None
-            }
-            Err(DiscoveryError::Cancelled) => {
-                host.log(Level::Info, "PPPoE discovery interrupted by a signal");
-                None
-            }
-            Err(e) => {
-                host.log(
-                    Level::Error,
-                    &format!("PPPoE discovery on {interface} failed: {e}"),
-                );
-                None
-            }
+        match net.discover(interface, config, &mut hooks) {
+            Ok(Outcome::Established(session)) => Ok(session),
+            Ok(Outcome::Failed(failure)) => Err(ConnectError::NoSession(failure)),
+            Ok(Outcome::Offers(_)) => Err(ConnectError::OffersOnly),
+            Err(DiscoveryError::Cancelled) => Err(ConnectError::Cancelled),
+            Err(source) => Err(ConnectError::Discovery {
+                interface: interface.to_owned(),
+                source,
+            }),
         }
     }
 
@@ -522,6 +536,98 @@ impl<H: Host, N: Network> Plugin<H, N> {
     }
 }
 
+/// Why a connect attempt ended without a session. Each is logged once, in
+/// the reference plugin's words where it has them.
+#[derive(Debug)]
+enum ConnectError {
+    /// pppd called `connect` before `check_options` (never in practice).
+    NotConfigured,
+    /// The interface vanished or changed since the options were checked.
+    Interface {
+        interface: String,
+        source: InterfaceError,
+    },
+    /// The AF_PPPOX socket could not be opened.
+    SessionSocket(std::io::Error),
+    /// Discovery ran to its end without a session.
+    NoSession(Failure),
+    /// Discovery listed offers instead of choosing one (a bug: the plugin
+    /// always runs it in session mode).
+    OffersOnly,
+    /// pppd was told to terminate during discovery.
+    Cancelled,
+    /// Discovery could not run.
+    Discovery {
+        interface: String,
+        source: DiscoveryError,
+    },
+    /// The session socket could not be attached to the session.
+    Attach(std::io::Error),
+}
+
+impl ConnectError {
+    fn log(&self, host: &impl Host) {
+        match self {
+            ConnectError::NotConfigured => host.log(
+                Level::Error,
+                "PPPoE connect before the options were checked",
+            ),
+            ConnectError::Interface { interface, source } => host.log(
+                Level::Error,
+                &format!("Can't use interface {interface}: {source}"),
+            ),
+            ConnectError::SessionSocket(source) => host.log(
+                Level::Error,
+                &format!("Failed to create PPPoE socket: {source}"),
+            ),
+            ConnectError::NoSession(failure) => {
+                host.log(Level::Warn, failure.pppd_line());
+                host.log(
+                    Level::Error,
+                    &format!(
+                        "Unable to complete PPPoE Discovery phase {}",
+                        failure.phase()
+                    ),
+                );
+            }
+            ConnectError::OffersOnly => {
+                host.log(Level::Error, "PPPoE discovery ended without a session")
+            }
+            ConnectError::Cancelled => {
+                host.log(Level::Info, "PPPoE discovery interrupted by a signal")
+            }
+            ConnectError::Discovery {
+                source: DiscoveryError::Interface(source),
+                ..
+            } => host.log(
+                Level::Error,
+                &format!("Failed to create PPPoE discovery socket: {source}"),
+            ),
+            ConnectError::Discovery { interface, source } => host.log(
+                Level::Error,
+                &format!("PPPoE discovery on {interface} failed: {source}"),
+            ),
+            ConnectError::Attach(source) => host.log(
+                Level::Error,
+                &format!("Failed to connect PPPoE socket: {source}"),
+            ),
+        }
+    }
+}
+
+/// The session a `pppoe-sess` option names, as if discovery had found it.
+fn attached_session(existing: ExistingSession, options: &PluginOptions) -> discovery::Session {
+    discovery::Session {
+        session_id: existing.session_id,
+        ac_mac: existing.peer_mac,
+        ac_name: Vec::new(),
+        service_name: options.discovery.service_name.clone(),
+        cookie: None,
+        relay_id: None,
+        max_payload: None,
+    }
+}
+
 fn read_comm(proc_dir: &std::path::Path, pid: u32) -> String {
     std::fs::read_to_string(proc_dir.join(pid.to_string()).join("comm"))
         .map(|comm| comm.trim_end_matches('\n').to_owned())
@@ -537,41 +643,25 @@ struct DiscoveryLog<'a, H: Host> {
     frames: bool,
 }
 
+impl<H: Host> DiscoveryLog<'_, H> {
+    fn log_all(&self, lines: Vec<(Level, String)>) {
+        for (level, line) in lines {
+            self.host.log(level, &line);
+        }
+    }
+}
+
 impl<H: Host> Hooks for DiscoveryLog<'_, H> {
     fn event(&mut self, event: &Event) {
-        let host = self.host;
-        match event {
-            Event::Ignored | Event::Confirmed(_) => {}
-            Event::Offer(offer) => {
-                let level = if self.verbose >= 1 {
-                    Level::Info
-                } else {
-                    Level::Debug
-                };
-                host.log(
-                    level,
-                    &format!("Access-Concentrator: {}", printable(&offer.ac_name)),
-                );
-                for service in &offer.service_names {
-                    host.log(level, &format!("Service-Name: {}", printable(service)));
-                }
-                if let Some(max_payload) = offer.max_payload {
-                    host.log(level, &format!("Max-Payload: {max_payload}"));
-                }
-                host.log(level, &format!("AC-Ethernet-Address: {}", offer.ac_mac));
-            }
+        let lines = match event {
+            Event::Ignored => return,
+            Event::Offer(offer) => pppd_log::offer_lines(offer, self.verbose),
+            Event::Confirmed(session) => pppd_log::confirmation_lines(session, self.verbose),
             Event::Rejected { from, reason } => {
-                let level = match reason {
-                    Rejection::ErrorTag { .. } => Level::Warn,
-                    _ if self.verbose >= 2 => Level::Info,
-                    _ => Level::Debug,
-                };
-                host.log(
-                    level,
-                    &format!("Ignoring discovery frame from {from}: {reason}"),
-                );
+                pppd_log::rejection_lines(*from, reason, self.verbose)
             }
-        }
+        };
+        self.log_all(lines);
     }
 
     fn cancelled(&mut self) -> bool {
@@ -582,16 +672,9 @@ impl<H: Host> Hooks for DiscoveryLog<'_, H> {
         if !self.frames {
             return;
         }
-        let verb = match direction {
-            Direction::Sent => "Send",
-            Direction::Received => "Recv",
-        };
-        let text = match DiscoveryFrame::parse(frame) {
-            Ok(parsed) => parsed.to_string(),
-            Err(e) => format!("{} bytes, unparsable: {e}", frame.len()),
-        };
-        self.host
-            .log(Level::Debug, &format!("{verb} PPPoE Discovery {text}"));
+        for line in pppd_log::packet_dump(direction, frame, self.verbose >= 2) {
+            self.host.log(Level::Debug, &line);
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::io;
 use std::path::PathBuf;
 
 use super::*;
-use crate::discovery::{Failure, Offer, Session};
+use crate::discovery::{Failure, Offer, Rejection, Session};
 use crate::wire::{Code, DiscoveryFrame, MacAddr, TagType};
 
 const OUR_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0x01]);
@@ -400,16 +400,42 @@ fn bad_option_values_are_reported_as_option_errors() {
 }
 
 #[test]
-fn check_options_caps_mru_and_mtu_at_1500() {
+fn check_options_leaves_mru_and_mtu_as_configured_like_pppd_2_5_3() {
     let scratch = Scratch::new("cap");
     let plugin = plugin(&scratch, FakeNet::default());
+    assert_eq!(plugin.host().mru, FakeHost::default().mru);
+}
+
+#[test]
+fn unusual_option_values_are_taken_clamped_with_a_warning() {
+    let scratch = Scratch::new("clamped");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    let raw = RawOptions {
+        verbose: 3,
+        padi_timeout: 3600,
+        padi_attempts: 17,
+        ..RawOptions::defaults()
+    };
+    plugin.check_options(&raw, "eth0").unwrap();
+    assert!(plugin.host().option_errors.borrow().is_empty());
     assert_eq!(
-        plugin.host().mru,
-        LcpMru {
-            want_mru: 1500,
-            allow_mtu: 1500
-        }
+        plugin
+            .host()
+            .logged("pppoe-padi-timeout 3600 is more than 300; using 300"),
+        Some(Level::Warn)
     );
+    assert_eq!(plugin.host().logged("pppoe-verbose"), None, "3 is a level");
+    assert_eq!(
+        plugin.host().logged("pppoe-padi-attempts"),
+        None,
+        "17 is taken"
+    );
+    plugin.connect().unwrap();
+    let config = &plugin.net().configs[0];
+    assert_eq!(config.timeout, std::time::Duration::from_secs(300));
+    assert_eq!(config.attempts, 17);
 }
 
 #[test]
@@ -448,7 +474,8 @@ fn connect_runs_discovery_with_the_options_and_sets_up_pppd() {
     assert_eq!(host.logged("PPP session is 42"), Some(Level::Info));
     assert_eq!(
         host.logged("Connected to 02:AC:00:00:00:0F via interface eth0"),
-        Some(Level::Info)
+        Some(Level::Warn),
+        "pppd's plugin logs it as a warning"
     );
     assert_eq!(host.session_number, Some(42));
     assert_eq!(host.remote_number.as_deref(), Some("02:AC:00:00:00:0F"));
@@ -520,22 +547,129 @@ fn rfc4638_on_a_baby_jumbo_link() {
     );
 }
 
+/// Every line logged, exactly, with its level.
+fn log_lines(host: &FakeHost) -> Vec<(Level, String)> {
+    host.logs.borrow().clone()
+}
+
 #[test]
-fn discovery_failure_fails_the_attempt_and_says_why() {
+fn discovery_failure_fails_the_attempt_in_pppds_words() {
     let scratch = Scratch::new("fail");
-    let mut plugin = plugin(&scratch, FakeNet::default());
-    assert_eq!(plugin.connect(), None);
-    let host = plugin.host();
-    assert_eq!(
-        host.logged("Timeout waiting for PADO packets"),
-        Some(Level::Warn)
-    );
-    assert_eq!(
-        host.logged("Unable to complete PPPoE Discovery"),
-        Some(Level::Error)
-    );
-    assert_eq!(host.session_number, None);
+    let mut net = FakeNet::default();
+    net.outcomes
+        .push_back(Ok(Outcome::Failed(Failure::NoConfirmation {
+            ac_mac: AC_MAC,
+            rejected: 0,
+        })));
+    let mut plugin = plugin(&scratch, net);
+    for (pppd_line, phase) in [
+        ("Timeout waiting for PADS packets", "phase 2"),
+        ("Timeout waiting for PADO packets", "phase 1"),
+    ] {
+        plugin.host.logs.borrow_mut().clear();
+        assert_eq!(plugin.connect(), None);
+        let lines = log_lines(plugin.host());
+        let at = lines
+            .iter()
+            .position(|line| *line == (Level::Warn, pppd_line.to_owned()))
+            .unwrap_or_else(|| panic!("no exact {pppd_line:?} in {lines:?}"));
+        assert_eq!(
+            lines.get(at + 1),
+            Some(&(
+                Level::Error,
+                format!("Unable to complete PPPoE Discovery {phase}")
+            ))
+        );
+    }
+    assert_eq!(plugin.host().session_number, None);
     assert!(!scratch.runs().join("eth0.session").exists());
+}
+
+#[test]
+fn an_interface_mtu_below_1500_is_warned_about_at_each_discovery() {
+    let scratch = Scratch::new("small-mtu");
+    let mut net = FakeNet {
+        mtu: 1400,
+        ..FakeNet::default()
+    };
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    plugin.connect().unwrap();
+    let lines = log_lines(plugin.host());
+    let warning = [
+        (
+            Level::Error,
+            "Interface eth0 has MTU of 1400 -- should be at least 1500.".to_owned(),
+        ),
+        (
+            Level::Error,
+            "This may cause serious connection problems.".to_owned(),
+        ),
+    ];
+    assert!(lines.windows(2).any(|pair| pair == warning), "{lines:?}");
+    assert_eq!(
+        plugin.host().mru,
+        LcpMru {
+            want_mru: 1392,
+            allow_mtu: 1392
+        }
+    );
+}
+
+#[test]
+fn rfc4638_above_1500_on_a_jumbo_link_when_configured_and_agreed() {
+    let scratch = Scratch::new("jumbo");
+    let mut net = FakeNet {
+        mtu: 9000,
+        ..FakeNet::default()
+    };
+    established(&mut net, Some(8000));
+    let mut plugin = Plugin::with_paths(FakeHost::default(), net, scratch.runs(), scratch.proc());
+    scratch.fake_process(plugin.host().pid, "pppd");
+    // pppd's `mru 9000 mtu 9000`.
+    plugin.host.mru = LcpMru {
+        want_mru: 9000,
+        allow_mtu: 9000,
+    };
+    plugin
+        .check_options(&RawOptions::defaults(), "eth0")
+        .unwrap();
+    plugin.connect().unwrap();
+    assert_eq!(plugin.net().configs[0].max_payload, Some(8992));
+    assert_eq!(
+        plugin.host().mru,
+        LcpMru {
+            want_mru: 8000,
+            allow_mtu: 8000
+        },
+        "the payload the AC agreed to, above 1500"
+    );
+}
+
+#[test]
+fn no_service_name_non_rfc_compliant_reaches_discovery_as_no_tag() {
+    let scratch = Scratch::new("no-service-name");
+    let mut net = FakeNet::default();
+    established(&mut net, None);
+    let mut plugin = plugin(&scratch, net);
+    plugin.host.debug = true;
+    let raw = RawOptions {
+        service: Some(b"NO-SERVICE-NAME-NON-RFC-COMPLIANT".to_vec()),
+        ..RawOptions::defaults()
+    };
+    plugin.check_options(&raw, "eth0").unwrap();
+    plugin.connect().unwrap();
+    let config = &plugin.net().configs[0];
+    assert!(config.omit_service_name);
+    assert!(config.service_name.is_empty());
+    assert!(
+        plugin
+            .host()
+            .logged(" [host-uniq cf 5e 00 00]")
+            .is_some_and(|level| level == Level::Debug),
+        "the PADI's tags are Host-Uniq alone: {:?}",
+        log_lines(plugin.host())
+    );
 }
 
 #[test]
@@ -558,7 +692,7 @@ fn offers_are_logged_at_info_when_verbose() {
         ac_mac: AC_MAC,
         ac_name: b"BRAS\x1b[31m".to_vec(),
         service_names: vec![b"internet".to_vec()],
-        cookie: None,
+        cookie: Some(vec![0x3d, 0x7d]),
         relay_id: None,
         max_payload: None,
     }));
@@ -587,11 +721,15 @@ fn offers_are_logged_at_info_when_verbose() {
         Some(Level::Info)
     );
     assert_eq!(host.logged("Service-Name: internet"), Some(Level::Info));
+    assert_eq!(host.logged("Cookie: 3d 7d"), Some(Level::Info));
     assert_eq!(
         host.logged("AC-Ethernet-Address: 02:ac:00:00:00:0f"),
         Some(Level::Info)
     );
-    assert_eq!(host.logged("busy"), Some(Level::Warn));
+    assert!(
+        log_lines(host).contains(&(Level::Error, "PADO: System-Error: busy".to_owned())),
+        "pppd's exact line"
+    );
 }
 
 #[test]
@@ -789,7 +927,7 @@ fn with_pppd_debug_every_discovery_frame_is_logged() {
     let mut plugin = plugin(&scratch, net);
     plugin.connect().unwrap();
     assert_eq!(
-        plugin.host().logged("Send PPPoE Discovery"),
+        plugin.host().logged("Send PPPOE Discovery"),
         None,
         "quiet without debug"
     );
@@ -800,17 +938,21 @@ fn with_pppd_debug_every_discovery_frame_is_logged() {
         .outcomes
         .push_back(Ok(Outcome::Established(session(None))));
     plugin.connect().unwrap();
-    let host = plugin.host();
-    let line = host
-        .logs
-        .borrow()
-        .iter()
-        .find(|(_, m)| m.starts_with("Send PPPoE Discovery PADI"))
-        .cloned();
-    let (level, line) = line.expect("the PADI is logged");
-    assert_eq!(level, Level::Debug);
-    assert!(line.contains("to ff:ff:ff:ff:ff:ff"), "{line}");
-    assert!(line.contains("[Host-Uniq cf5e0000]"), "{line}");
+    let lines: Vec<(Level, String)> = log_lines(plugin.host())
+        .into_iter()
+        .skip_while(|(_, line)| !line.starts_with("Send PPPOE Discovery V1T1 PADI"))
+        .take(3)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Send PPPOE Discovery V1T1 PADI session 0x0 length 12",
+            " dst ff:ff:ff:ff:ff:ff  src 02:00:00:00:00:01",
+            " [service-name] [host-uniq cf 5e 00 00]",
+        ]
+        .map(|line| (Level::Debug, line.to_owned())),
+        "pppd's packet dump"
+    );
 }
 
 #[test]

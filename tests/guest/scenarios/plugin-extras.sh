@@ -3,10 +3,17 @@
 #
 #   tests/guest/run.sh --pppd 2.4.9|2.5.2 plugin-extras.sh PLUGIN
 #
-# a. plugin option errors exit with status 2 and say what is wrong
+# a. every option name and alias, with real pppd's parser and `dryrun`:
+#    values taken (exit 0), clamped (exit 0 and a warning naming the value
+#    the plugin got) and refused (exit 2 naming the option); interface
+#    errors exit with status 2 and say what is wrong
 # b. pppoe-padi-* given after the interface are honoured (order independence)
 # c. a session left by a SIGKILLed pppd gets a PADT before the next discovery
-# d. (pppoe-server -k only) the plugin as the server side (rp_pppoe_sess)
+# d. pppoe-service NO-SERVICE-NAME-NON-RFC-COMPLIANT: the PADI has no
+#    Service-Name tag and a session comes up against pppoe-server
+# e. (pppoe-server -k only) the plugin as the server side (rp_pppoe_sess)
+#
+# Version-agnostic: run unchanged with every pppd the harness boots.
 set -u
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +24,84 @@ name() { echo "$label: $*"; }
 
 net_setup
 
-# a. option errors ------------------------------------------------------------
+# a. option values -------------------------------------------------------------
+# option_case STATUS TEXT OPTION VALUE...: `pppd plugin P nic-IF OPTION VALUE
+# noauth dryrun` (pppd parses every option, runs the plugin's check and
+# exits) exits with STATUS (0 taken, 2 option error) and prints TEXT (each
+# of its lines); a value taken as given (STATUS 0, TEXT "") must not be
+# warned about.
+# Every process costs 100-200 ms under TCG: pppd is the only one started
+# (no `timeout`: dryrun ends right after the check, and the guest's
+# watchdog catches a hang), its output is read and logged with builtins.
+option_case() {
+    local want=$1 text=$2
+    shift 2
+    local out="" status verdict
+    pppd plugin "$plugin" "nic-$RSG_CLIENT_IF" "$@" noauth dryrun >"$RSG_DIR/option-case.out" 2>&1
+    status=$?
+    IFS= read -r -d '' out <"$RSG_DIR/option-case.out"
+    printf '# === %s (status %s)\n%s\n' "$*" "$status" "$out" >>"$RSG_DIR/option-values.log"
+    verdict=ok
+    [ "$status" = "$want" ] || verdict=bad
+    local needle
+    if [ -n "$text" ]; then
+        while IFS= read -r needle; do
+            [[ $out == *"$needle"* ]] || verdict=bad
+        done <<<"$text"
+    elif [[ $out == *"; using "* ]]; then
+        verdict=bad
+    fi
+    local shown="$*"
+    [ "${#shown}" -le 60 ] || shown="${shown:0:40}... (${#shown} characters)"
+    local said=${text//$'\n'/"', '"}
+    local what="'$shown' exits $want${said:+ saying '$said'}"
+    if [ "$verdict" = ok ]; then
+        ok "$label: $what"
+    else
+        not_ok "$label: $what (status $status; output in option-values.log)"
+    fi
+}
+taken() { option_case 0 "" "$@"; }
+clamped() { local text=$1; shift; option_case 0 "$text" "$@"; }
+refused() { local text=$1; shift; option_case 2 "$text" "$@"; }
+
+note "option values: start"
+ac_mac=$RSG_SERVER_MAC
+# Every name and alias of every upstream plugin, with a value it takes...
+taken pppoe-service internet
+taken rp_pppoe_service internet
+taken pppoe-service NO-SERVICE-NAME-NON-RFC-COMPLIANT
+taken pppoe-ac "$RSG_AC_NAME"
+taken rp_pppoe_ac "$RSG_AC_NAME"
+taken pppoe-sess "4711:$ac_mac"
+taken rp_pppoe_sess "4711:$ac_mac"
+taken pppoe-verbose 3
+taken rp_pppoe_verbose 2
+taken pppoe-mac "$ac_mac"
+taken rp_pppoe_mac "$ac_mac"
+taken pppoe-host-uniq c0ffee
+taken host-uniq c0ffee
+taken pppoe-padi-timeout 300
+taken pppoe-padi-attempts 17
+# ...a value refused through an alias, which shows the alias reaches its
+# option's check (the unit tests cover every value class of every option)...
+refused "pppoe-ac must not be empty" rp_pppoe_ac ""
+refused "a PADI has room for" rp_pppoe_service "$(printf '%01500d' 0)"
+refused "Illegal value for pppoe-sess option" rp_pppoe_sess "0:$ac_mac"
+refused "cannot parse pppoe-mac option value" rp_pppoe_mac 02:ab:zz
+refused "Illegal value for pppoe-host-uniq option" host-uniq abc
+# ...and pppd's number parser: 0x hex and leading-0 octal reach the plugin
+# as the numbers they are (the warnings name the value the plugin got), and
+# 4294967295 wraps to -1 as with every upstream plugin.
+clamped "pppoe-verbose -1 is less than 0; using 0
+pppoe-padi-timeout 301 is more than 300; using 300
+pppoe-padi-attempts 65 is more than 64; using 64" \
+    rp_pppoe_verbose -1 pppoe-padi-timeout 0x12d pppoe-padi-attempts 0101
+refused "pppoe-padi-timeout value must be at least 1 (got 0)" pppoe-padi-timeout 0
+refused "pppoe-padi-attempts value must be at least 1 (got -1)" pppoe-padi-attempts 4294967295
+note "option values: done"
+
+# Interface words and option order: option_error EXPECT WORDS... exits 2.
 option_error() {
     local expect=$1
     shift
@@ -31,12 +115,7 @@ option_error() {
         not_ok "$(name "'$*' exits 2 saying '$expect' (status $status: $(echo "$out" | tail -1))")"
     fi
 }
-option_error "pppoe-padi-timeout value must be" "nic-$RSG_CLIENT_IF" pppoe-padi-timeout 0
-option_error "pppoe-padi-attempts value must be" pppoe-padi-attempts 99 "nic-$RSG_CLIENT_IF"
-option_error "pppoe-verbose value must be" "nic-$RSG_CLIENT_IF" pppoe-verbose 7
-option_error "cannot parse pppoe-mac option value" "nic-$RSG_CLIENT_IF" pppoe-mac 02:ab:zz
-option_error "Illegal value for pppoe-host-uniq option" "nic-$RSG_CLIENT_IF" host-uniq abc
-option_error "Illegal value for pppoe-sess option" "nic-$RSG_CLIENT_IF" rp_pppoe_sess 0:02:ab:cd:00:00:01
+option_error "pppoe-padi-timeout value must be" pppoe-padi-timeout 0 "nic-$RSG_CLIENT_IF"
 option_error "name is too long" nic-a-very-long-ifname0
 option_error "no such interface" nic-nosuch0
 option_error "not Ethernet" nic-lo
@@ -119,9 +198,30 @@ else
     not_ok "$(name ip-up ran)"
     client_stop
 fi
+
+# d. NO-SERVICE-NAME-NON-RFC-COMPLIANT against the same pppoe-server ---------
+note "NO-SERVICE-NAME-NON-RFC-COMPLIANT session: start"
+client_capture_start
+next=$(($(ipup_count) + 1))
+client_start "$plugin" pppoe-service NO-SERVICE-NAME-NON-RFC-COMPLIANT
+if wait_for 60 ipup_or_client_gone "$next" && ipup_at_least "$next"; then
+    ok "$(name "NO-SERVICE-NAME-NON-RFC-COMPLIANT: a session came up against pppoe-server")"
+else
+    not_ok "$(name "NO-SERVICE-NAME-NON-RFC-COMPLIANT: a session came up against pppoe-server")"
+fi
+client_stop
+kill "$RSG_CLIENT_CAPTURE_PID" 2>/dev/null
+wait "$RSG_CLIENT_CAPTURE_PID" 2>/dev/null
+padis=$(grep -c "PADI" "$RSG_DIR/client-discovery.tcpdump")
+check "$(name "NO-SERVICE-NAME-NON-RFC-COMPLIANT: $padis PADI(s) on the wire, none with a Service-Name tag")" \
+    bash -c "[ '$padis' -gt 0 ] && ! grep PADI '$RSG_DIR/client-discovery.tcpdump' | grep -q 'Service-Name'"
+check "$(name "NO-SERVICE-NAME-NON-RFC-COMPLIANT: the PADR asks for the offered (empty) service")" \
+    bash -c "grep PADR '$RSG_DIR/client-discovery.tcpdump' | grep -q '\[Service-Name\]'"
+cp "$RSG_DIR/client-discovery.tcpdump" "$RSG_DIR/no-service-name.tcpdump"
+note "NO-SERVICE-NAME-NON-RFC-COMPLIANT session: done"
 server_stop
 
-# d. the plugin on the server side (pppoe-server -k passes rp_pppoe_sess) ------
+# e. the plugin on the server side (pppoe-server -k passes rp_pppoe_sess) ------
 if pppoe-server -h 2>&1 | grep -q -- '-k '; then
     rm -f "$RSG_DIR"/ipup.*.env
     RSG_SERVER_STARTS=$((RSG_SERVER_STARTS + 1))
@@ -146,5 +246,7 @@ save_logs "extras-$(pppd_version)"
 if [ "$RSG_FAILED" -gt 0 ]; then
     dump_logs
     tail -30 "$RSG_DIR/order.log" | sed 's/^/# order: /'
+    sed 's/^/# no-service-name: /' "$RSG_DIR/no-service-name.tcpdump" 2>/dev/null
+    cat "$RSG_DIR/option-values.log"
 fi
 summary
