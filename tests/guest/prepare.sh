@@ -252,6 +252,25 @@ else
     say "initramfs cached"
 fi
 
+# --- cache entries built here -------------------------------------------------
+# Each is built in $CACHE/NAME.tmp.<pid> and renamed into place only once its
+# stamp (the build key) is written, so an interrupted build is redone.
+# stamped DIR KEY: DIR is a finished build for KEY.
+stamped() { [ -f "$1/.rs-pppoe-stamp" ] && [ "$(cat "$1/.rs-pppoe-stamp")" = "$2" ]; }
+# begin_build NAME: a fresh, empty $tmp for NAME, removed if prepare dies.
+begin_build() {
+    tmp="$CACHE/$1.tmp.$$"
+    remove_tree "$tmp"
+    trap 'remove_tree "$tmp"' EXIT
+}
+# finish_build DIR KEY: stamp $tmp with KEY and put it in place as DIR.
+finish_build() {
+    echo "$2" >"$tmp/.rs-pppoe-stamp"
+    remove_tree "$1"
+    mv "$tmp" "$1"
+    trap - EXIT
+}
+
 # --- debootstrapped roots ---------------------------------------------------
 # debootstrap_root NAME SUITE MIRROR PACKAGES FILE...: a minbase root with
 # PACKAGES in $CACHE/NAME, keyed by suite and package list in
@@ -260,14 +279,12 @@ fi
 debootstrap_root() {
     local name=$1 suite=$2 mirror=$3 packages=$4 dir="$CACHE/$1" key="$2 $4" file
     shift 4
-    if [ -f "$dir/.rs-pppoe-stamp" ] && [ "$(cat "$dir/.rs-pppoe-stamp")" = "$key" ]; then
+    if stamped "$dir" "$key"; then
         say "$name root cached"
         return
     fi
     say "debootstrapping $suite ($packages), about a minute"
-    tmp="$CACHE/$name.tmp.$$"
-    remove_tree "$tmp"
-    trap 'remove_tree "$tmp"' EXIT
+    begin_build "$name"
     debootstrap --variant=minbase --include="$packages" "$suite" "$tmp" "$mirror" \
         >"$CACHE/$name-debootstrap.log" 2>&1 \
         || { tail -20 "$CACHE/$name-debootstrap.log" >&2; die "debootstrap failed (log: $CACHE/$name-debootstrap.log)"; }
@@ -276,10 +293,7 @@ debootstrap_root() {
     for file in "$@"; do
         [ -e "$tmp/$file" ] || die "the $name root lacks /$file"
     done
-    echo "$key" >"$tmp/.rs-pppoe-stamp"
-    remove_tree "$dir"
-    mv "$tmp" "$dir"
-    trap - EXIT
+    finish_build "$dir" "$key"
     say "$name root ready: ppp $(dpkg-query --admindir="$dir/var/lib/dpkg" -W -f='${Version}' ppp)"
 }
 
@@ -304,13 +318,11 @@ if [ "$want_ppp_2_5_3" = 1 ]; then
     [ -f "$PPP_2_5_3_TARBALL" ] \
         || die "pppd 2.5.3's source is missing: $PPP_2_5_3_TARBALL (set RS_PPPOE_PPP_2_5_3_TARBALL)"
     ppp_key="$(sha256sum "$PPP_2_5_3_TARBALL" | cut -d' ' -f1) $PPP_2_5_3_CONFIGURE"
-    if [ -f "$ppp_2_5_3/.rs-pppoe-stamp" ] && [ "$(cat "$ppp_2_5_3/.rs-pppoe-stamp")" = "$ppp_key" ]; then
+    if stamped "$ppp_2_5_3" "$ppp_key"; then
         say "pppd 2.5.3 cached"
     else
         say "building pppd 2.5.3 from $PPP_2_5_3_TARBALL, about 30 s"
-        tmp="$CACHE/ppp-2.5.3.tmp.$$"
-        remove_tree "$tmp"
-        trap 'remove_tree "$tmp"' EXIT
+        begin_build ppp-2.5.3
         mkdir -p "$tmp/src"
         tar -xzf "$PPP_2_5_3_TARBALL" -C "$tmp/src"
         # shellcheck disable=SC2086 # the flags are words
@@ -329,10 +341,7 @@ if [ "$want_ppp_2_5_3" = 1 ]; then
         [ "$version" = 2.5.3 ] && [ -f "$tmp/root/usr/include/pppd/pppd.h" ] \
             && [ -f "$tmp/root/usr/lib/pppd/2.5.3/pppoe.so" ] \
             || die "the pppd 2.5.3 build lacks pppd (it says '$version'), its headers or pppoe.so"
-        echo "$ppp_key" >"$tmp/.rs-pppoe-stamp"
-        remove_tree "$ppp_2_5_3"
-        mv "$tmp" "$ppp_2_5_3"
-        trap - EXIT
+        finish_build "$ppp_2_5_3" "$ppp_key"
         say "pppd 2.5.3 ready: $ppp_2_5_3/root"
     fi
 fi

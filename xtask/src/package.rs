@@ -421,18 +421,13 @@ mod tests {
 
     #[test]
     fn the_ppp_dependency_pins_the_exact_debian_version_of_that_pppd_release() {
-        assert_eq!(
-            ppp_depends("2.4.9", "2.4.9-1+1.1+b1").unwrap(),
-            "ppp (= 2.4.9-1+1.1+b1)"
-        );
-        assert_eq!(
-            ppp_depends("2.5.2", "2.5.2-1+1").unwrap(),
-            "ppp (= 2.5.2-1+1)"
-        );
-        assert_eq!(
-            ppp_depends("2.5.2", "1:2.5.2-3").unwrap(),
-            "ppp (= 1:2.5.2-3)"
-        );
+        for (pppd, debian, depends) in [
+            ("2.4.9", "2.4.9-1+1.1+b1", "ppp (= 2.4.9-1+1.1+b1)"),
+            ("2.5.2", "2.5.2-1+1", "ppp (= 2.5.2-1+1)"),
+            ("2.5.2", "1:2.5.2-3", "ppp (= 1:2.5.2-3)"),
+        ] {
+            assert_eq!(ppp_depends(pppd, debian).unwrap(), depends);
+        }
         assert!(
             ppp_depends("2.5.2", "2.4.9-1+1.1+b1").is_err(),
             "headers of one release, ppp of another"
