@@ -47,7 +47,7 @@ pppd_version=$(sed -n 's/^#define PPPD_VERSION "\(.*\)"$/\1/p' "$include_dir/ppp
 
 PKG_WORK=$REPO_DIR/target/arch-package
 rm -rf "$PKG_WORK"
-mkdir -p "$PKG_WORK/build" "$PKG_WORK/out" "$PKG_WORK/pacman/cache"
+mkdir -p "$PKG_WORK/build" "$PKG_WORK/out" "$PKG_WORK/pacman/cache" "$PKG_WORK/pacman/query/var/lib/pacman"
 chown "$BUILD_USER:$BUILD_GROUP" "$PKG_WORK/build" "$PKG_WORK/out"
 PKG_LOG=$PKG_WORK/check.log
 
@@ -77,34 +77,8 @@ if [ -z "$package" ]; then
     exit 1
 fi
 
-# 2. what the package holds -------------------------------------------------------
-expected="/etc/ppp/ip-down.d/10-rule.sh
-/etc/ppp/ip-up.d/10-rule.sh
-/etc/ppp/peers/rs-pppoe-provider
-/usr/bin/rs-pppoe-discovery
-/usr/bin/rs-pppoe-rule
-/usr/lib/pppd/$pppd_version/rs-pppoe.so
-/usr/share/doc/rs-pppoe/chap-secrets.example
-/usr/share/doc/rs-pppoe/peers-provider.example
-/usr/share/licenses/rs-pppoe/LICENSE
-/usr/share/man/man8/rs-pppoe-discovery.8.gz
-/usr/share/man/man8/rs-pppoe-rule.8.gz
-/usr/share/man/man8/rs-pppoe.8.gz"
-files=$(pacman -Qlpq "$package" | grep -v '/$' | sort)
-if [ "$files" = "$expected" ]; then
-    ok "the package holds exactly the $(echo "$expected" | wc -l) expected files"
-else
-    not_ok "the package holds exactly the expected files"
-    diff <(echo "$expected") <(echo "$files") | sed 's/^/#   /'
-fi
-pkginfo=$(bsdtar -xOf "$package" .PKGINFO)
-check "the package depends on ppp=$pppd_version exactly" grep -qx "depend = ppp=$pppd_version" <<<"$pkginfo"
-check "/etc/ppp/peers/rs-pppoe-provider is a backup file (edits survive upgrades)" \
-    grep -qx "backup = etc/ppp/peers/rs-pppoe-provider" <<<"$pkginfo"
-modes=$(bsdtar -tvf "$package" etc/ppp/ip-up.d/10-rule.sh etc/ppp/ip-down.d/10-rule.sh | awk '{print $1, $3, $4}' | sort -u)
-check "the hooks are root's, mode 755 (pppd 2.5.3 runs nothing else)" test "$modes" = "-rwxr-xr-x root root"
-
-# 3. pacman -U into scratch roots -------------------------------------------------
+# pacman never touches this host's own database: every call names a scratch
+# root and its database.
 cat >"$PKG_WORK/pacman/pacman.conf" <<'EOF'
 [options]
 Architecture = x86_64
@@ -128,6 +102,42 @@ scratch_pacman() {
         --dbpath "$root/var/lib/pacman" --cachedir "$PKG_WORK/pacman/cache" \
         --logfile "$PKG_WORK/pacman/pacman.log" --hookdir "$PKG_WORK/pacman/no-hooks" "$@"
 }
+# scratch_files ROOT ARGS...: the files (not directories) `pacman -Ql...`
+# lists, as paths on the target system (pacman prefixes them with ROOT).
+scratch_files() {
+    local root=$1
+    shift
+    scratch_pacman "$root" "$@" | sed "s|^$root||" | grep -v '/$' | sort
+}
+
+# 2. what the package holds -------------------------------------------------------
+expected="/etc/ppp/ip-down.d/10-rule.sh
+/etc/ppp/ip-up.d/10-rule.sh
+/etc/ppp/peers/rs-pppoe-provider
+/usr/bin/rs-pppoe-discovery
+/usr/bin/rs-pppoe-rule
+/usr/lib/pppd/$pppd_version/rs-pppoe.so
+/usr/share/doc/rs-pppoe/chap-secrets.example
+/usr/share/doc/rs-pppoe/peers-provider.example
+/usr/share/licenses/rs-pppoe/LICENSE
+/usr/share/man/man8/rs-pppoe-discovery.8.gz
+/usr/share/man/man8/rs-pppoe-rule.8.gz
+/usr/share/man/man8/rs-pppoe.8.gz"
+files=$(scratch_files "$PKG_WORK/pacman/query" -Qlpq "$package")
+if [ "$files" = "$expected" ]; then
+    ok "the package holds exactly the $(echo "$expected" | wc -l) expected files"
+else
+    not_ok "the package holds exactly the expected files"
+    diff <(echo "$expected") <(echo "$files") | sed 's/^/#   /'
+fi
+pkginfo=$(bsdtar -xOf "$package" .PKGINFO)
+check "the package depends on ppp=$pppd_version exactly" grep -qx "depend = ppp=$pppd_version" <<<"$pkginfo"
+check "/etc/ppp/peers/rs-pppoe-provider is a backup file (edits survive upgrades)" \
+    grep -qx "backup = etc/ppp/peers/rs-pppoe-provider" <<<"$pkginfo"
+modes=$(bsdtar -tvf "$package" etc/ppp/ip-up.d/10-rule.sh etc/ppp/ip-down.d/10-rule.sh | awk '{print $1, $3, $4}' | sort -u)
+check "the hooks are root's, mode 755 (pppd 2.5.3 runs nothing else)" test "$modes" = "-rwxr-xr-x root root"
+
+# 3. pacman -U into scratch roots -------------------------------------------------
 base=("$(stand_in glibc 2.41-1)" "$(stand_in gcc-libs 15.1.1-1)")
 arch_root=$PKG_WORK/root
 old_root=$PKG_WORK/root-ppp-2.5.2
@@ -156,9 +166,10 @@ guest_run "pppd $pppd_version, Arch package installed with pacman" \
     --pppd "$pppd_version" --root-etc-ppp --layer "$arch_root" package-session.sh --arch
 
 # 5. pacman -R --------------------------------------------------------------------
-installed=$(scratch_pacman "$arch_root" -Qlq rs-pppoe | grep -v '/$')
+installed=$(scratch_files "$arch_root" -Qlq rs-pppoe)
 check "pacman -R rs-pppoe" scratch_pacman "$arch_root" -R rs-pppoe
 left=$(for f in $installed; do [ ! -e "$arch_root$f" ] || echo "$f"; done)
-check "pacman -R removed all $(echo "$installed" | wc -l) files (left: ${left:-none})" test -z "$left"
+check "pacman -R removed all $(echo "$installed" | wc -l) files (left: ${left:-none})" \
+    test -n "$installed" -a -z "$left"
 
 summary
