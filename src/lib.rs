@@ -10,6 +10,8 @@
 //!   ioctls); every `unsafe` block there carries a `// SAFETY:` line.
 //! * [`driver`] — the one small `poll(2)` loop that pumps [`discovery`]
 //!   over a [`sys`] socket.
+//! * [`scan`] — discovery on several interfaces or VLANs at once ("where
+//!   does an AC answer?").
 //! * [`cli`] — `rs-pppoe-discovery`, the diagnostic.
 //! * [`plugin`] — the pppd plugin's logic behind a small host trait, so it is
 //!   testable without pppd; [`ffi`] binds it to the real pppd ABI.
@@ -23,5 +25,6 @@ pub mod driver;
 #[cfg(pppd_abi)]
 mod ffi;
 pub mod plugin;
+pub mod scan;
 pub mod sys;
 pub mod wire;

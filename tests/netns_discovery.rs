@@ -121,6 +121,21 @@ fn two_acs_are_told_apart_by_ac_name_and_by_service() {
             .contains(&format!("ignoring frame from {one_mac}: AC-Name 'ac-one'")),
         "each refusal names its source and reason: {nobody:?}"
     );
+    // The last line says what was asked and what each AC offers instead.
+    let last = nobody.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with(&format!(
+            "rs-pppoe-discovery: discovery on {CL_IF}: 1 PADI sent; 2 PPPoE frames from 2 other \
+             hosts; refused: 2 not matching -C 'ac-three' ("
+        )),
+        "{nobody:?}"
+    );
+    for offered in [
+        format!("{one_mac}: 'ac-one' offers 'internet'"),
+        format!("{two_mac}: 'ac-two' offers 'voip'"),
+    ] {
+        assert!(last.contains(&offered), "{offered}: {nobody:?}");
+    }
 }
 
 #[test]
@@ -191,6 +206,21 @@ fn session_mode_ends_its_session_with_a_padt_that_frees_the_acs_slot() {
         refused.stderr.contains("Timeout waiting for PADS"),
         "{refused:?}"
     );
+
+    // `--terminate` ends the session `pppoe -d` forgot (like `pppoe -k -e`)
+    // and the slot is free again. pppoe-server frees it once the session's
+    // pppd has exited: a PADR may be refused once more, then retried.
+    let (sid, mac) = control.stdout.trim().split_once(':').expect("SID:MAC");
+    assert_eq!(mac.to_ascii_lowercase(), AC_MAC, "{control:?}");
+    let terminate = lab.discovery(&["-I", CL_IF, "--terminate", &format!("{sid}:{AC_MAC}")]);
+    assert_eq!(terminate.status, 0, "{terminate:?}");
+    assert_eq!(
+        terminate.stdout,
+        format!("Sent PADT for session {sid} to {AC_MAC} on {CL_IF}\n")
+    );
+    let again = lab.discovery(&["-I", CL_IF, "--session", "-t", "1", "-a", "3"]);
+    assert_eq!(again.status, 0, "the slot is free again: {again:?}");
+    session_line(&again);
 }
 
 #[test]
@@ -303,7 +333,7 @@ fn forged_offers_are_refused_with_reasons_and_leak_nothing_into_the_padr() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/netns_discovery/forge_pado.py"
     );
-    let mut flood = lab.spawn_in_ac(&["python3", forger, "mv-evil", CL_MAC, "72737070", "8"]);
+    let flood = lab.spawn_in_ac(&["python3", forger, "mv-evil", CL_MAC, "72737070", "8"]);
 
     // Only forgeries answer the first PADI; the real AC starts during that
     // first 1 s wait and answers the second one.
@@ -326,8 +356,7 @@ fn forged_offers_are_refused_with_reasons_and_leak_nothing_into_the_padr() {
     ]);
     lab.start_server(AC_IF, &["-C", "rsp-test-ac", "-S", "internet"]);
     let run = finish(client, start);
-    let _ = flood.kill();
-    let _ = flood.wait();
+    drop(flood);
 
     assert_eq!(run.status, 0, "{run:?}");
     let ac = run.stdout.trim_end().split_once(':').map(|(_, mac)| mac);

@@ -1,6 +1,7 @@
 //! Command-line parsing for `rs-pppoe-discovery`: pppd's `pppoe-discovery`
 //! flags, getopt style (`-I eth0`, `-Ieth0`, `-UQ`), plus `--json`,
-//! `--session`, `--help` and `--version`.
+//! `--session`, `--all`, `--probe-vlans[=LIST]`, `--terminate
+//! SESSION:AC-MAC`, `--help` and `--version`.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -9,22 +10,45 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::discovery::{HostUniq, Settings};
+use crate::scan::DEFAULT_PROBE_VLANS;
+use crate::wire::{MAX_VLAN_ID, MacAddr};
 
 /// Largest `-t`: one hour for the first wait is already absurd on a LAN.
 pub const MAX_TIMEOUT_SECS: u64 = 3600;
 /// Largest `-a`: with doubling, 16 attempts is far past any useful wait.
 pub const MAX_ATTEMPTS: u32 = 16;
+/// Most VLAN ids `--probe-vlans` takes at once: every one costs a PADI per
+/// attempt on the wire.
+pub const MAX_PROBE_VLANS: usize = 256;
+
+/// What the run does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// List the ACs that answer on `-I` (pppoe-discovery's job).
+    List,
+    /// `--session`: PADR to the first acceptable offer, print
+    /// `SESSION_ID:AC_MAC`, end it with a PADT.
+    Session,
+    /// `--all`: list, per Ethernet interface that is up, the ACs that answer.
+    All,
+    /// `--probe-vlans`: tagged PADIs on these VLANs of `-I` (and an untagged
+    /// one), and on which an AC answered.
+    ProbeVlans(Vec<u16>),
+    /// `--terminate`: a PADT for a session left behind.
+    Terminate { session_id: u16, ac_mac: MacAddr },
+}
 
 /// A validated command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
-    pub interface: String,
+    /// `-I`; absent only with `--all`.
+    pub interface: Option<String>,
     pub dump_file: Option<PathBuf>,
     /// `-t`, `-a`, `-U`/`-W`, `-S`, `-C`: what discovery asks for.
     pub discovery: Settings,
     pub quiet: bool,
     pub json: bool,
-    pub session: bool,
+    pub action: Action,
 }
 
 /// What the command line asks for.
@@ -67,13 +91,28 @@ Options (those of pppd's pppoe-discovery):
    -V             -- print the version and exit
    -h             -- print this help and exit
 Extensions:
-   --json         -- one JSON object per offer (or per session) on stdout
+   --json         -- one JSON object per offer (or per session, interface,
+                     VLAN) on stdout
    --session      -- request a session from the first acceptable offer (PADR),
                      print SESSION_ID:AC_MAC, then end it with a PADT
+   --all          -- probe every Ethernet interface that is up, all at once,
+                     and list per interface the ACs that answered (no -I)
+   --probe-vlans[=LIST]
+                  -- send PADIs tagged for each 802.1Q VLAN in LIST (ids and
+                     ranges, e.g. 7,35,100-110; default: the ids ISPs use
+                     most, see rs-pppoe-discovery(8)) and report on which
+                     VLANs an AC answered
+   --terminate SESSION:AC-MAC
+                  -- send a PADT for a session left behind (like pppoe -k -e);
+                     refused for a session this host still holds
+
+When no AC answers, the last line on stderr says why: no PPPoE frame at all,
+answers seen only on a VLAN, error tags, offers not matching -S/-C, ...
 
 Exit status: 0 if an acceptable offer (or, with --session, a session) was
-obtained; 1 if not (no AC answered, or none matched -S/-C); 2 for a bad
-command line, an unusable interface or missing privileges (CAP_NET_RAW).
+obtained, or the PADT sent; 1 if not (no AC answered, or none matched
+-S/-C); 2 for a bad command line, an unusable interface (missing, down, no
+carrier) or missing privileges (CAP_NET_RAW).
 ";
 
 /// Parses `args` (without the program name).
@@ -88,14 +127,35 @@ where
     let mut host_uniq_hex = None;
     let mut quiet = false;
     let mut json = false;
-    let mut session = false;
+    let mut actions: Vec<(&'static str, Action)> = Vec::new();
 
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let bytes = arg.as_bytes();
         match bytes {
             b"--json" => json = true,
-            b"--session" => session = true,
+            b"--session" => actions.push(("--session", Action::Session)),
+            b"--all" => actions.push(("--all", Action::All)),
+            b"--probe-vlans" => actions.push((
+                "--probe-vlans",
+                Action::ProbeVlans(DEFAULT_PROBE_VLANS.to_vec()),
+            )),
+            b"--terminate" => {
+                let Some(value) = args.next() else {
+                    return Err(UsageError(
+                        "option --terminate needs a value (SESSION:AC-MAC)".into(),
+                    ));
+                };
+                actions.push(("--terminate", parse_terminate(value.as_bytes())?));
+            }
+            _ if bytes.starts_with(b"--probe-vlans=") => {
+                let list = &bytes[b"--probe-vlans=".len()..];
+                actions.push(("--probe-vlans", Action::ProbeVlans(parse_vlans(list)?)));
+            }
+            _ if bytes.starts_with(b"--terminate=") => {
+                let value = &bytes[b"--terminate=".len()..];
+                actions.push(("--terminate", parse_terminate(value)?));
+            }
             b"--help" => return Ok(Command::Help),
             b"--version" => return Ok(Command::Version),
             b"--" => {
@@ -163,9 +223,38 @@ where
         }
     }
 
-    let Some(interface) = interface else {
-        return Err(UsageError("no interface given; use -I interface".into()));
+    let (action, action_flag) = match actions.as_slice() {
+        [] => (Action::List, None),
+        [(flag, action)] => (action.clone(), Some(*flag)),
+        [(first, _), (second, _), ..] => {
+            return Err(UsageError(format!(
+                "{first} and {second} cannot be combined"
+            )));
+        }
     };
+    match (&action, &interface) {
+        (Action::All, Some(_)) => {
+            return Err(UsageError(
+                "--all probes every interface; leave out -I".into(),
+            ));
+        }
+        (Action::All, None) => {}
+        (_, None) => return Err(UsageError("no interface given; use -I interface".into())),
+        _ => {}
+    }
+    let single_discovery = matches!(action, Action::List | Action::Session);
+    if let (Some(flag), Some(_)) = (action_flag, &dump_file) {
+        if !single_discovery {
+            return Err(UsageError(format!("-D cannot be combined with {flag}")));
+        }
+    }
+    if matches!(action, Action::Terminate { .. })
+        && (!discovery.service_name.is_empty() || discovery.ac_name.is_some())
+    {
+        return Err(UsageError(
+            "--terminate sends one PADT; -S and -C do not apply".into(),
+        ));
+    }
     discovery.host_uniq = match (use_pid, host_uniq_hex) {
         (true, Some(_)) => {
             return Err(UsageError("-U and -W are mutually exclusive".into()));
@@ -179,8 +268,67 @@ where
         discovery,
         quiet,
         json,
-        session,
+        action,
     }))
+}
+
+/// `--probe-vlans=LIST`: VLAN ids and ranges, comma-separated, each 1 to
+/// 4094, at most [`MAX_PROBE_VLANS`] in all, duplicates dropped.
+fn parse_vlans(list: &[u8]) -> Result<Vec<u16>, UsageError> {
+    let text = String::from_utf8_lossy(list);
+    let bad = |what: &str| {
+        UsageError(format!(
+            "--probe-vlans={text}: {what} (expected VLAN ids from 1 to {MAX_VLAN_ID} and \
+             ranges, e.g. --probe-vlans=7,35,100-110)"
+        ))
+    };
+    let id = |word: &str| match word.trim().parse::<u16>() {
+        Ok(vid) if (1..=MAX_VLAN_ID).contains(&vid) => Ok(vid),
+        _ => Err(bad(&format!("'{word}' is not a VLAN id"))),
+    };
+    let mut vlans: Vec<u16> = Vec::new();
+    for item in text.split(',') {
+        let (first, last) = match item.split_once('-') {
+            Some((first, last)) => (id(first)?, id(last)?),
+            None => (id(item)?, id(item)?),
+        };
+        if first > last {
+            return Err(bad(&format!("the range {item} is backwards")));
+        }
+        for vid in first..=last {
+            if !vlans.contains(&vid) {
+                if vlans.len() == MAX_PROBE_VLANS {
+                    return Err(bad(&format!("more than {MAX_PROBE_VLANS} VLANs")));
+                }
+                vlans.push(vid);
+            }
+        }
+    }
+    Ok(vlans)
+}
+
+/// `--terminate SESSION:AC-MAC`, as `pppoe -k -e` takes it: a decimal
+/// session id (1 to 65534, RFC 2516 reserves 0 and 65535) and the AC's
+/// unicast MAC.
+fn parse_terminate(value: &[u8]) -> Result<Action, UsageError> {
+    let text = String::from_utf8_lossy(value);
+    let bad = |what: &str| {
+        UsageError(format!(
+            "--terminate {text}: {what} (expected SESSION:AC-MAC, e.g. 7:02:00:5e:10:00:01)"
+        ))
+    };
+    let (session, mac) = text
+        .split_once(':')
+        .ok_or_else(|| bad("no ':' after the session id"))?;
+    let session_id = match session.parse::<u16>() {
+        Ok(id) if id != 0 && id != 0xffff => id,
+        _ => return Err(bad("the session id must be a number from 1 to 65534")),
+    };
+    let ac_mac: MacAddr = mac.parse().map_err(|_| bad("not a MAC address"))?;
+    if !ac_mac.is_unicast() {
+        return Err(bad("an access concentrator has a unicast MAC address"));
+    }
+    Ok(Action::Terminate { session_id, ac_mac })
 }
 
 fn unknown_flag(flag: u8) -> UsageError {
@@ -251,18 +399,19 @@ mod tests {
     #[test]
     fn defaults_are_pppds_five_seconds_three_attempts_pid_host_uniq() {
         let args = run_args(&["-I", "eth0"]);
-        assert_eq!(args.interface, "eth0");
+        assert_eq!(args.interface.as_deref(), Some("eth0"));
         assert_eq!(args.discovery.timeout, Duration::from_secs(5));
         assert_eq!(args.discovery.attempts, 3);
         assert_eq!(args.discovery.host_uniq, HostUniq::Pid);
         assert!(args.discovery.service_name.is_empty() && args.discovery.ac_name.is_none());
-        assert!(!args.quiet && !args.json && !args.session);
+        assert!(!args.quiet && !args.json);
+        assert_eq!(args.action, Action::List);
     }
 
     #[test]
     fn getopt_forms_attached_values_and_bundled_flags_work() {
         let args = run_args(&["-Ieth1", "-t2", "-a", "4", "-QS", "voip", "-C", "BRAS 1"]);
-        assert_eq!(args.interface, "eth1");
+        assert_eq!(args.interface.as_deref(), Some("eth1"));
         assert_eq!(args.discovery.timeout, Duration::from_secs(2));
         assert_eq!(args.discovery.attempts, 4);
         assert!(args.quiet);
@@ -325,7 +474,94 @@ mod tests {
         assert_eq!(parse(&["-I", "e", "--help"]), Ok(Command::Help));
         assert_eq!(parse(&["-V"]), Ok(Command::Version));
         let args = run_args(&["--json", "-I", "e", "--session", "-D", "/tmp/x"]);
-        assert!(args.json && args.session);
+        assert!(args.json);
+        assert_eq!(args.action, Action::Session);
         assert_eq!(args.dump_file, Some(PathBuf::from("/tmp/x")));
+    }
+
+    #[test]
+    fn all_probes_every_interface_and_refuses_an_interface() {
+        let args = run_args(&["--all", "-t", "1", "--json"]);
+        assert_eq!((args.action, args.interface), (Action::All, None));
+        assert!(
+            parse(&["--all", "-I", "eth0"])
+                .unwrap_err()
+                .0
+                .contains("leave out -I")
+        );
+        assert!(
+            parse(&["--all", "--session"])
+                .unwrap_err()
+                .0
+                .contains("--all and --session cannot be combined")
+        );
+        assert!(
+            parse(&["--all", "-D", "x"])
+                .unwrap_err()
+                .0
+                .contains("-D cannot")
+        );
+    }
+
+    #[test]
+    fn probe_vlans_takes_the_default_list_or_ids_and_ranges() {
+        let args = run_args(&["-I", "eth0", "--probe-vlans"]);
+        assert_eq!(
+            args.action,
+            Action::ProbeVlans(DEFAULT_PROBE_VLANS.to_vec())
+        );
+        assert!(DEFAULT_PROBE_VLANS.contains(&35));
+        let args = run_args(&["-I", "eth0", "--probe-vlans=35,7,100-103,7"]);
+        assert_eq!(
+            args.action,
+            Action::ProbeVlans(vec![35, 7, 100, 101, 102, 103])
+        );
+        for bad in ["0", "4095", "x", "", "9-3", "1-4094", "35,"] {
+            let err = parse(&["-I", "e", &format!("--probe-vlans={bad}")]).unwrap_err();
+            assert!(err.0.starts_with("--probe-vlans="), "{bad}: {err}");
+        }
+        assert!(
+            parse(&["--probe-vlans"])
+                .unwrap_err()
+                .0
+                .contains("-I interface")
+        );
+    }
+
+    #[test]
+    fn terminate_takes_session_colon_mac_like_pppoe_k_e() {
+        let args = run_args(&["-I", "eth0", "--terminate", "7:02:00:5E:10:00:01"]);
+        assert_eq!(
+            args.action,
+            Action::Terminate {
+                session_id: 7,
+                ac_mac: MacAddr([0x02, 0, 0x5e, 0x10, 0, 1])
+            }
+        );
+        let same = run_args(&["-I", "eth0", "--terminate=7:02:00:5e:10:00:01"]);
+        assert_eq!(same.action, args.action);
+        for bad in [
+            "7",
+            "0:02:00:5e:10:00:01",
+            "65535:02:00:5e:10:00:01",
+            "x:02:00:5e:10:00:01",
+            "7:02:00:5e:10:00",
+            "7:ff:ff:ff:ff:ff:ff",
+        ] {
+            let err = parse(&["-I", "e", "--terminate", bad]).unwrap_err();
+            assert!(err.0.starts_with("--terminate "), "{bad}: {err}");
+        }
+        assert!(
+            parse(&["-I", "e", "--terminate"])
+                .unwrap_err()
+                .0
+                .contains("needs a value")
+        );
+        assert!(
+            parse(&["-I", "e", "-C", "x", "--terminate", "7:02:00:5e:10:00:01"])
+                .unwrap_err()
+                .0
+                .contains("do not apply")
+        );
     }
 }

@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::discovery::{Offer, Session};
 use crate::driver::Direction;
+use crate::scan::{InterfaceScan, VlanScan};
 use crate::wire::{EthernetHeader, PppoeHeader, printable};
 
 /// The separator pppd prints after every offer.
@@ -49,7 +50,7 @@ pub fn offer_text(offer: &Offer) -> String {
 
 /// A JSON string literal of AC text in [`printable`] form (which is pure
 /// printable ASCII, so only `"` and `\` need escaping).
-fn json_string(bytes: &[u8]) -> String {
+pub(super) fn json_string(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
     out.push('"');
     for c in printable(bytes).chars() {
@@ -75,15 +76,89 @@ fn json_number(n: Option<u16>) -> String {
 
 /// One offer as a single-line JSON object.
 pub fn offer_json(offer: &Offer) -> String {
+    let mut line = offer_object(offer);
+    line.push('\n');
+    line
+}
+
+/// An offer as a JSON object, without the newline.
+fn offer_object(offer: &Offer) -> String {
     let services: Vec<String> = offer.service_names.iter().map(|s| json_string(s)).collect();
     format!(
-        "{{\"ac_name\":{},\"ac_mac\":\"{}\",\"service_names\":[{}],\"cookie\":{},\"relay_id\":{},\"max_payload\":{}}}\n",
+        "{{\"ac_name\":{},\"ac_mac\":\"{}\",\"service_names\":[{}],\"cookie\":{},\"relay_id\":{},\"max_payload\":{}}}",
         json_string(&offer.ac_name),
         offer.ac_mac,
         services.join(","),
         json_hex(offer.cookie.as_ref()),
         json_hex(offer.relay_id.as_ref()),
         json_number(offer.max_payload),
+    )
+}
+
+/// `--all`, one interface: a heading line, then its offers as
+/// [`offer_text`] lists them, or why there were none.
+pub fn interface_scan_text(scan: &InterfaceScan) -> String {
+    let mut out = format!("Interface: {}\n", scan.interface);
+    match &scan.result {
+        Ok(offers) if !offers.is_empty() => {
+            for offer in offers {
+                out.push_str(&offer_text(offer));
+            }
+            return out;
+        }
+        Ok(_) => {
+            let why = scan.diagnosis.as_deref().unwrap_or("no answer");
+            let _ = writeln!(out, "No access concentrator answered: {why}");
+        }
+        Err(e) => {
+            let _ = writeln!(out, "Not probed: {e}");
+        }
+    }
+    out.push_str(SEPARATOR);
+    out.push('\n');
+    out
+}
+
+/// `--all --json`, one interface: `{"interface":…,"offers":[…],"error":…,
+/// "diagnosis":…}` on one line.
+pub fn interface_scan_json(scan: &InterfaceScan) -> String {
+    let (offers, error) = match &scan.result {
+        Ok(offers) => (offers.iter().map(offer_object).collect::<Vec<_>>(), None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    let text_or_null =
+        |text: Option<&str>| text.map_or_else(|| "null".to_owned(), |t| json_string(t.as_bytes()));
+    format!(
+        "{{\"interface\":{},\"offers\":[{}],\"error\":{},\"diagnosis\":{}}}\n",
+        json_string(scan.interface.as_bytes()),
+        offers.join(","),
+        text_or_null(error.as_deref()),
+        text_or_null(scan.diagnosis.as_deref()),
+    )
+}
+
+/// `--probe-vlans`, one VLAN that answered: a heading line, then its
+/// offers.
+pub fn vlan_scan_text(scan: &VlanScan) -> String {
+    let mut out = match scan.vlan {
+        Some(vid) => format!("VLAN: {vid}\n"),
+        None => "VLAN: none (untagged)\n".to_owned(),
+    };
+    for offer in &scan.offers {
+        out.push_str(&offer_text(offer));
+    }
+    out
+}
+
+/// `--probe-vlans --json`, one VLAN (answered or not): `{"interface":…,
+/// "vlan":35,"offers":[…]}` (`"vlan":null` for untagged).
+pub fn vlan_scan_json(interface: &str, scan: &VlanScan) -> String {
+    let offers: Vec<String> = scan.offers.iter().map(offer_object).collect();
+    format!(
+        "{{\"interface\":{},\"vlan\":{},\"offers\":[{}]}}\n",
+        json_string(interface.as_bytes()),
+        json_number(scan.vlan),
+        offers.join(","),
     )
 }
 

@@ -64,6 +64,17 @@ pub(super) fn padr<'a>(
     }
 }
 
+/// The PPPoE payload length of the PADR `config` would send to `offer`:
+/// our tags plus the offer's AC-Cookie and Relay-Session-Id, which an AC
+/// can make long enough that an offer fitting in its PADO yields a PADR
+/// that does not fit in a frame.
+pub(super) fn padr_payload_len(config: &Config, offer: &Offer) -> usize {
+    let max_payload = config
+        .requested_max_payload(offer.max_payload)
+        .map(u16::to_be_bytes);
+    padr(config, max_payload.as_ref(), offer).payload_len()
+}
+
 /// A PADT for `session_id` to `ac_mac`, as the reference plugin sends it:
 /// Host-Uniq, then the session's AC-Cookie and Relay-Session-Id.
 pub fn padt_frame(

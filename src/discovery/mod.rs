@@ -29,12 +29,14 @@
 //!   refused.
 //!
 //! The pieces: `config` (what the user asked for), `policy` (which
-//! frames are acceptable, how long to wait), `frames` (what we send) and
-//! the [`Client`] state machine here that ties them together.
+//! frames are acceptable, how long to wait), `frames` (what we send),
+//! `summary` (why a discovery got nothing, for the user) and the
+//! [`Client`] state machine here that ties them together.
 
 mod config;
 mod frames;
 mod policy;
+mod summary;
 #[cfg(test)]
 mod tests;
 
@@ -47,8 +49,9 @@ pub use config::{
     NO_SERVICE_NAME, Settings,
 };
 pub use frames::padt_frame;
-use policy::{Attempts, Verdict};
-pub use policy::{MAX_WAIT, Offer, Rejection, Session};
+use policy::{Attempts, OfferList, Verdict};
+pub use policy::{MAX_LISTED_OFFERS, MAX_WAIT, Offer, Rejection, Session};
+pub use summary::{Admission, FilterNames, RefusalLog, Summary};
 
 /// What a received frame meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +155,7 @@ enum State {
     /// Sending PADIs, waiting for PADOs.
     Offering {
         attempts: Attempts,
-        offers: Vec<Offer>,
+        offers: OfferList,
         rejected: u32,
         mismatched: u32,
     },
@@ -190,7 +193,7 @@ impl Client {
         let client = Client {
             state: State::Offering {
                 attempts: Attempts::first(now, config.timeout),
-                offers: Vec::new(),
+                offers: OfferList::default(),
                 rejected: 0,
                 mismatched: 0,
             },
@@ -236,7 +239,7 @@ impl Client {
                 if now >= attempts.deadline {
                     let window_had_offers = !offers.is_empty();
                     if mode == Mode::ListOffers && window_had_offers {
-                        let offers = std::mem::take(offers);
+                        let offers = offers.take();
                         self.state = State::Done(Outcome::Offers(offers));
                         return None;
                     }

@@ -6,15 +6,23 @@
 //! the PADR), a PADS is taken only from the chosen AC, and RFC 2516's
 //! reserved session ids are refused.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::config::{Config, DEFAULT_MAX_PAYLOAD};
-use crate::wire::{self, Code, DiscoveryFrame, MacAddr, Tag, TagType, printable};
+use super::frames;
+use crate::wire::{
+    self, Code, DiscoveryFrame, MAX_PPPOE_PAYLOAD, MacAddr, Tag, TagType, printable,
+};
 
 /// Longest single wait, however many attempts: doubling is capped here so a
 /// large attempt count cannot make one wait last hours.
 pub const MAX_WAIT: Duration = Duration::from_secs(300);
+
+/// Most offers one listing window keeps: any LAN host can answer a
+/// broadcast PADI from as many source MACs as it likes.
+pub const MAX_LISTED_OFFERS: usize = 64;
 
 /// An acceptable PADO, reduced to what the user and the PADR need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,10 +85,23 @@ pub enum Rejection {
     NoAcName,
     /// PADO without Service-Name.
     NoServiceName,
-    /// AC-Name differs from the requested one.
-    AcNameMismatch { offered: Vec<u8> },
-    /// No Service-Name equals the requested one.
-    ServiceMismatch { offered: Vec<Vec<u8>> },
+    /// AC-Name differs from the requested one. `services` are the
+    /// Service-Names that AC offered.
+    AcNameMismatch {
+        offered: Vec<u8>,
+        services: Vec<Vec<u8>>,
+    },
+    /// No Service-Name equals the requested one. `ac_name` is the AC's.
+    ServiceMismatch {
+        offered: Vec<Vec<u8>>,
+        ac_name: Vec<u8>,
+    },
+    /// The PADR answering this offer would carry `len` bytes of PPPoE
+    /// payload, more than a frame holds (an AC-Cookie or Relay-Session-Id
+    /// too long to echo next to our own tags).
+    PadrTooLong { len: usize },
+    /// The listing already holds [`MAX_LISTED_OFFERS`] offers.
+    TooManyOffers,
     /// The AC sent an error tag.
     ErrorTag {
         code: Code,
@@ -116,14 +137,14 @@ impl fmt::Display for Rejection {
             Rejection::WrongAcMac => f.write_str("PADO from a MAC other than the required one"),
             Rejection::NoAcName => f.write_str("PADO with no AC-Name tag"),
             Rejection::NoServiceName => f.write_str("PADO with no Service-Name tag"),
-            Rejection::AcNameMismatch { offered } => {
+            Rejection::AcNameMismatch { offered, .. } => {
                 write!(
                     f,
                     "AC-Name '{}' is not the requested one",
                     printable(offered)
                 )
             }
-            Rejection::ServiceMismatch { offered } => {
+            Rejection::ServiceMismatch { offered, .. } => {
                 f.write_str("requested Service-Name not offered (offered:")?;
                 for name in offered {
                     write!(f, " '{}'", printable(name))?;
@@ -133,6 +154,15 @@ impl fmt::Display for Rejection {
             Rejection::ErrorTag { code, tag, text } => {
                 write!(f, "{code}: {}: {}", tag.name(), printable(text))
             }
+            Rejection::PadrTooLong { len } => write!(
+                f,
+                "its PADR would carry {len} bytes of PPPoE payload, more than the \
+                 {MAX_PPPOE_PAYLOAD} a frame holds (the AC-Cookie or Relay-Session-Id is too long)"
+            ),
+            Rejection::TooManyOffers => write!(
+                f,
+                "more than {MAX_LISTED_OFFERS} offers in one wait; this one is not listed"
+            ),
             Rejection::BadSessionId(id) => {
                 write!(f, "PADS with session id 0x{id:x}, which RFC 2516 reserves")
             }
@@ -151,10 +181,60 @@ pub(super) enum Verdict {
     Confirm(Session),
 }
 
+/// The offers of one listing window: at most [`MAX_LISTED_OFFERS`], indexed
+/// by the AC's MAC so a repeated answer is found without a search.
+#[derive(Debug, Clone, Default)]
+pub(super) struct OfferList {
+    offers: Vec<Offer>,
+    /// Positions in `offers`, per AC MAC.
+    by_mac: HashMap<MacAddr, Vec<usize>>,
+}
+
+impl OfferList {
+    /// True if this AC already offered under this name.
+    pub fn contains(&self, ac_mac: MacAddr, ac_name: &[u8]) -> bool {
+        self.by_mac.get(&ac_mac).is_some_and(|positions| {
+            positions
+                .iter()
+                .any(|&i| self.offers.get(i).is_some_and(|o| o.ac_name == ac_name))
+        })
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.offers.len() >= MAX_LISTED_OFFERS
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.offers.is_empty()
+    }
+
+    /// Adds `offer` unless the list is full.
+    pub fn push(&mut self, offer: Offer) {
+        if self.is_full() {
+            return;
+        }
+        self.by_mac
+            .entry(offer.ac_mac)
+            .or_default()
+            .push(self.offers.len());
+        self.offers.push(offer);
+    }
+
+    /// The offers in the order they arrived, leaving the list empty.
+    pub fn take(&mut self) -> Vec<Offer> {
+        self.by_mac.clear();
+        std::mem::take(&mut self.offers)
+    }
+}
+
 /// Judges a frame received while waiting for offers. `known` are the
 /// offers already accepted in this window (an AC answering a retransmitted
 /// PADI offers the same thing again).
-pub(super) fn judge_offer(config: &Config, frame: &DiscoveryFrame<'_>, known: &[Offer]) -> Verdict {
+pub(super) fn judge_offer(
+    config: &Config,
+    frame: &DiscoveryFrame<'_>,
+    known: &OfferList,
+) -> Verdict {
     match frame.code {
         Code::Pado => {}
         // Our own broadcast PADI looped back, or other hosts' traffic.
@@ -188,6 +268,7 @@ pub(super) fn judge_offer(config: &Config, frame: &DiscoveryFrame<'_>, known: &[
         if wanted.as_slice() != ac_name {
             return Verdict::Reject(Rejection::AcNameMismatch {
                 offered: ac_name.to_vec(),
+                services: service_names,
             });
         }
     }
@@ -195,6 +276,7 @@ pub(super) fn judge_offer(config: &Config, frame: &DiscoveryFrame<'_>, known: &[
     if !wanted_service.is_empty() && !service_names.iter().any(|s| s == wanted_service) {
         return Verdict::Reject(Rejection::ServiceMismatch {
             offered: service_names,
+            ac_name: ac_name.to_vec(),
         });
     }
     let offer = Offer {
@@ -205,11 +287,17 @@ pub(super) fn judge_offer(config: &Config, frame: &DiscoveryFrame<'_>, known: &[
         relay_id: frame.tag_value(TagType::RelaySessionId).map(<[u8]>::to_vec),
         max_payload: valid_max_payload(frame),
     };
-    if known
-        .iter()
-        .any(|o| o.ac_mac == offer.ac_mac && o.ac_name == offer.ac_name)
-    {
+    if known.contains(offer.ac_mac, &offer.ac_name) {
         return Verdict::Ignore;
+    }
+    // Choosing an offer we cannot answer would end in "Timeout waiting for
+    // PADS" with no PADR ever sent; refusing it lets another offer win.
+    let padr_len = frames::padr_payload_len(config, &offer);
+    if padr_len > MAX_PPPOE_PAYLOAD {
+        return Verdict::Reject(Rejection::PadrTooLong { len: padr_len });
+    }
+    if known.is_full() {
+        return Verdict::Reject(Rejection::TooManyOffers);
     }
     Verdict::Accept(offer)
 }

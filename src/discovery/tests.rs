@@ -304,6 +304,7 @@ fn offers_are_refused_for_each_rule_and_the_reason_is_given() {
             wrong_service.bytes(),
             Rejection::ServiceMismatch {
                 offered: vec![Vec::new()],
+                ac_name: b"A".to_vec(),
             },
         ),
     ];
@@ -657,4 +658,67 @@ fn many_attempts_cap_each_wait() {
         last,
         5_000 + 10_000 + 20_000 + 40_000 + 80_000 + 160_000 + 300_000 * 4
     );
+}
+
+#[test]
+fn an_offer_whose_padr_would_not_fit_is_refused_so_another_can_win() {
+    // The PADO fits exactly (1494 bytes of tags: empty AC-Name and
+    // Service-Name, our Host-Uniq, a 1474-byte cookie), but our PADR adds
+    // PPP-Max-Payload next to the echoed cookie: 1496 bytes. Chosen, it
+    // could never be answered and discovery would end in "Timeout waiting
+    // for PADS" without a PADR on the wire.
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.max_payload = Some(1500);
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    let cookie = vec![0xc0; 1474];
+    let huge = AcFrame::pado(AC1, b"")
+        .with(TagType::AcCookie, &cookie)
+        .bytes();
+    assert_eq!(DiscoveryFrame::parse(&huge).unwrap().payload_len(), 1494);
+    let reason = rejection(client.handle_frame(t.at(1), &huge));
+    assert_eq!(reason, Rejection::PadrTooLong { len: 1496 });
+    assert!(
+        reason
+            .to_string()
+            .starts_with("its PADR would carry 1496 bytes"),
+        "{reason}"
+    );
+    assert!(sent(&mut client, t.at(1)).is_empty(), "no PADR for it");
+    client.handle_frame(t.at(2), &AcFrame::pado(AC2, b"BRAS-2").bytes());
+    let frames = sent(&mut client, t.at(2));
+    assert_eq!(codes(&frames), [Code::Padr]);
+    assert_eq!(frames[0].1, AC2, "the other offer wins");
+}
+
+#[test]
+fn a_listing_keeps_at_most_its_cap_of_offers_and_ignores_repeats() {
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.mode = Mode::ListOffers;
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    let mut too_many = 0;
+    for i in 0..100u8 {
+        let ac = MacAddr([0x02, 0, 0, 0, 1, i]);
+        for repeat in 0..3 {
+            match client.handle_frame(t.at(1), &AcFrame::pado(ac, b"AC").bytes()) {
+                Event::Offer(_) => assert_eq!(repeat, 0, "a repeat is not a new offer"),
+                Event::Ignored => assert!(repeat > 0),
+                Event::Rejected {
+                    reason: Rejection::TooManyOffers,
+                    ..
+                } => too_many += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    assert_eq!(too_many, (100 - MAX_LISTED_OFFERS) * 3);
+    sent(&mut client, t.at(5_000));
+    let Some(Outcome::Offers(offers)) = client.outcome() else {
+        panic!("{:?}", client.outcome())
+    };
+    assert_eq!(offers.len(), MAX_LISTED_OFFERS);
+    assert_eq!(offers[0].ac_mac, MacAddr([0x02, 0, 0, 0, 1, 0]), "in order");
 }

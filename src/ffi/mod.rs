@@ -9,11 +9,14 @@
 //! * Every entry point runs inside [`boundary`]: a panic is caught, logged
 //!   through pppd's `error`, and turned into that entry point's failure
 //!   value. Unwinding into pppd's C frames would abort pppd without its
-//!   teardown (no PADT, no ip-down).
+//!   teardown (no PADT, no ip-down). That needs `panic = "unwind"`: a
+//!   build with `panic = "abort"` stops with a `compile_error!`
+//!   (`unwind_required.rs`).
 #![allow(unsafe_code)]
 
 mod bindings;
 mod host;
+mod unwind_required;
 
 use std::ffi::{CStr, c_char, c_int};
 use std::sync::{Mutex, PoisonError};

@@ -12,7 +12,7 @@ use std::os::fd::RawFd;
 
 use crate::discovery::{Config, Outcome};
 use crate::driver::Hooks;
-use crate::sys::InterfaceError;
+use crate::sys::{InterfaceError, LinkProblem, LinkState};
 use crate::wire::MacAddr;
 
 /// pppd's log levels, lowest first.
@@ -90,6 +90,8 @@ pub enum DiscoveryError {
     Interface(InterfaceError),
     /// The configuration cannot produce valid frames.
     Config(crate::discovery::ConfigError),
+    /// Sending failed because the link went down or lost its carrier.
+    Link(LinkProblem),
     /// Sending or receiving failed.
     Io(io::Error),
 }
@@ -100,6 +102,7 @@ impl fmt::Display for DiscoveryError {
             DiscoveryError::Cancelled => f.write_str("discovery interrupted by a signal"),
             DiscoveryError::Interface(e) => write!(f, "{e}"),
             DiscoveryError::Config(e) => write!(f, "{e}"),
+            DiscoveryError::Link(e) => write!(f, "{e}"),
             DiscoveryError::Io(e) => write!(f, "{e}"),
         }
     }
@@ -123,11 +126,14 @@ pub trait Network {
     /// Checks that `ifname` is an Ethernet interface PPPoE can use and
     /// reads its MAC address and MTU.
     fn interface(&mut self, ifname: &str) -> Result<InterfaceInfo, InterfaceError>;
+    /// Whether `ifname` is up and has a carrier (the pre-flight check
+    /// before each discovery).
+    fn link_state(&mut self, ifname: &str) -> Result<LinkState, InterfaceError>;
     /// Opens an unconnected session socket on `ifname`.
     fn open_session(&mut self, ifname: &str) -> io::Result<Self::Session>;
     /// Runs discovery on `ifname` to its end. `hooks.cancelled()` is
-    /// polled between waits; `hooks` sees every event (and, for packet
-    /// logs, every frame).
+    /// polled between waits; `hooks` sees every event, every frame, and
+    /// the tagged frames seen on the interface (for the VLAN hint).
     fn discover(
         &mut self,
         ifname: &str,

@@ -35,9 +35,11 @@ mod sys_network;
 
 use std::path::PathBuf;
 
-use crate::discovery::{self, Config, Event, Failure, Mode, Outcome};
+use crate::discovery::{
+    self, Admission, Config, Event, Failure, FilterNames, Mode, Outcome, RefusalLog, Summary,
+};
 use crate::driver::{Direction, Hooks};
-use crate::sys::InterfaceError;
+use crate::sys::{InterfaceError, LinkProblem};
 use crate::wire::printable;
 
 pub use host::{DiscoveryError, Host, InterfaceInfo, LcpMru, Level, Network, SessionSocket};
@@ -260,6 +262,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
                 }
                 _ => return Err(ConnectError::NotConfigured),
             };
+        self.check_link(&interface)?;
         self.clear_previous(&interface, &options);
         let link = self
             .net
@@ -293,6 +296,20 @@ impl<H: Host, N: Network> Plugin<H, N> {
             relay_id: session.relay_id,
         };
         self.attach(socket, record, discovered)
+    }
+
+    /// The pre-flight check: an interface that is down or has no carrier
+    /// fails this attempt at once, with a plain message, instead of half a
+    /// minute of PADIs into nothing; pppd's `persist` and `holdoff` decide
+    /// when to try again. An interface whose state cannot be read is tried
+    /// anyway (discovery reports what goes wrong).
+    fn check_link(&mut self, interface: &str) -> Result<(), ConnectError> {
+        match self.net.link_state(interface) {
+            Ok(state) => state
+                .problem(interface)
+                .map_or(Ok(()), |problem| Err(ConnectError::Link(problem))),
+            Err(_) => Ok(()),
+        }
     }
 
     /// Ends what an earlier connect left: our own previous session (pppd
@@ -425,16 +442,37 @@ impl<H: Host, N: Network> Plugin<H, N> {
     ) -> Result<discovery::Session, ConnectError> {
         let Plugin { host, net, .. } = self;
         let host: &H = host;
+        let settings = self
+            .options
+            .as_ref()
+            .map(|o| o.discovery.clone())
+            .unwrap_or_default();
         let mut hooks = DiscoveryLog {
             host,
             verbose,
             frames: host.debug_on(),
+            summary: Summary::new(&settings, FilterNames::PLUGIN),
+            refusals: RefusalLog::default(),
         };
-        match net.discover(interface, config, &mut hooks) {
+        let result = net.discover(interface, config, &mut hooks);
+        hooks.report_held_back();
+        match result {
             Ok(Outcome::Established(session)) => Ok(session),
-            Ok(Outcome::Failed(failure)) => Err(ConnectError::NoSession(failure)),
+            Ok(Outcome::Failed(failure)) => {
+                // The cable may have gone while we waited.
+                let summary = match net
+                    .link_state(interface)
+                    .ok()
+                    .and_then(|s| s.problem(interface))
+                {
+                    Some(problem) => problem.to_string(),
+                    None => hooks.summary.explain(interface, &failure),
+                };
+                Err(ConnectError::NoSession { failure, summary })
+            }
             Ok(Outcome::Offers(_)) => Err(ConnectError::OffersOnly),
             Err(DiscoveryError::Cancelled) => Err(ConnectError::Cancelled),
+            Err(DiscoveryError::Link(problem)) => Err(ConnectError::Link(problem)),
             Err(source) => Err(ConnectError::Discovery {
                 interface: interface.to_owned(),
                 source,
@@ -547,10 +585,14 @@ enum ConnectError {
         interface: String,
         source: InterfaceError,
     },
+    /// The interface is down or has no carrier (before or during
+    /// discovery).
+    Link(LinkProblem),
     /// The AF_PPPOX socket could not be opened.
     SessionSocket(std::io::Error),
-    /// Discovery ran to its end without a session.
-    NoSession(Failure),
+    /// Discovery ran to its end without a session; `summary` says why in
+    /// one line.
+    NoSession { failure: Failure, summary: String },
     /// Discovery listed offers instead of choosing one (a bug: the plugin
     /// always runs it in session mode).
     OffersOnly,
@@ -580,7 +622,8 @@ impl ConnectError {
                 Level::Error,
                 &format!("Failed to create PPPoE socket: {source}"),
             ),
-            ConnectError::NoSession(failure) => {
+            ConnectError::Link(problem) => host.log(Level::Error, &problem.to_string()),
+            ConnectError::NoSession { failure, summary } => {
                 host.log(Level::Warn, failure.pppd_line());
                 host.log(
                     Level::Error,
@@ -589,6 +632,7 @@ impl ConnectError {
                         failure.phase()
                     ),
                 );
+                host.log(Level::Notice, summary);
             }
             ConnectError::OffersOnly => {
                 host.log(Level::Error, "PPPoE discovery ended without a session")
@@ -634,13 +678,30 @@ fn read_comm(proc_dir: &std::path::Path, pid: u32) -> String {
         .unwrap_or_else(|_| "pppd".to_owned())
 }
 
-/// Logs discovery the way `pppoe-verbose` and pppd's `debug` ask, and
-/// stops it when pppd is told to terminate.
+/// Logs discovery the way `pppoe-verbose` and pppd's `debug` ask, keeps
+/// the summary of what it saw, and stops it when pppd is told to
+/// terminate.
 struct DiscoveryLog<'a, H: Host> {
     host: &'a H,
     verbose: u8,
     /// Log every frame sent and received (pppd's `debug`).
     frames: bool,
+    summary: Summary,
+    /// Other hosts' frames must not be able to fill the log.
+    refusals: RefusalLog,
+}
+
+impl<H: Host> DiscoveryLog<'_, H> {
+    /// Says how many refused-frame lines were not logged, if any.
+    fn report_held_back(&mut self) {
+        let held_back = self.refusals.take_held_back();
+        if held_back > 0 {
+            self.host.log(
+                Level::Info,
+                &format!("{held_back} more refused discovery frames were not logged"),
+            );
+        }
+    }
 }
 
 impl<H: Host> DiscoveryLog<'_, H> {
@@ -658,10 +719,30 @@ impl<H: Host> Hooks for DiscoveryLog<'_, H> {
             Event::Offer(offer) => pppd_log::offer_lines(offer, self.verbose),
             Event::Confirmed(session) => pppd_log::confirmation_lines(session, self.verbose),
             Event::Rejected { from, reason } => {
-                pppd_log::rejection_lines(*from, reason, self.verbose)
+                self.summary.event(event);
+                // Other hosts' frames must not be able to fill the log: a
+                // few lines per kind of refusal, then a count.
+                let Admission::Log { held_back } =
+                    self.refusals.admit(reason, std::time::Instant::now())
+                else {
+                    return;
+                };
+                let mut lines = Vec::new();
+                if held_back > 0 {
+                    lines.push((
+                        Level::Info,
+                        format!("({held_back} similar refused frames were not logged)"),
+                    ));
+                }
+                lines.extend(pppd_log::rejection_lines(*from, reason, self.verbose));
+                lines
             }
         };
         self.log_all(lines);
+    }
+
+    fn tagged_frame(&mut self, vid: u16, frame: &[u8]) {
+        self.summary.tagged(vid, frame);
     }
 
     fn cancelled(&mut self) -> bool {
@@ -669,6 +750,10 @@ impl<H: Host> Hooks for DiscoveryLog<'_, H> {
     }
 
     fn frame(&mut self, direction: Direction, frame: &[u8]) {
+        match direction {
+            Direction::Sent => self.summary.sent(frame),
+            Direction::Received => self.summary.received(frame),
+        }
         if !self.frames {
             return;
         }

@@ -431,6 +431,7 @@ mod tests {
             (
                 Rejection::AcNameMismatch {
                     offered: b"other".to_vec(),
+                    services: vec![Vec::new()],
                 },
                 None,
             ),
@@ -453,6 +454,7 @@ mod tests {
     fn verbose_shows_why_frames_were_refused() {
         let mismatch = Rejection::ServiceMismatch {
             offered: vec![b"voip".to_vec()],
+            ac_name: b"bras".to_vec(),
         };
         assert_eq!(rejection_lines(AC, &mismatch, 1)[0].0, Level::Info);
         assert_eq!(

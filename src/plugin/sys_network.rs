@@ -6,8 +6,16 @@ use std::os::fd::{AsFd, AsRawFd, RawFd};
 
 use super::host::{DiscoveryError, InterfaceInfo, Network, SessionSocket};
 use crate::discovery::{Client, Config, Event, Outcome};
-use crate::driver::{self, Direction, DriverError, Hooks};
-use crate::sys::{IfName, InterfaceError, PacketSocket, PppoxSocket, ethernet_link};
+use crate::driver::{self, Direction, DriverError, Hooks, VlanWatch, WatchFrom};
+use crate::sys::{
+    IfName, InterfaceError, LinkState, PacketSocket, PppoxSocket, ethernet_link,
+    link_problem_behind, link_state,
+};
+
+/// Most stale frames thrown away before a discovery: a host flooding the
+/// segment must not keep us draining forever (the driver reads the rest
+/// within its budget, and they are judged like any other frame).
+const MAX_STALE_FRAMES: usize = 256;
 use crate::wire::MacAddr;
 
 /// The kernel's sockets.
@@ -75,6 +83,10 @@ impl Network for SysNetwork {
         })
     }
 
+    fn link_state(&mut self, ifname: &str) -> Result<LinkState, InterfaceError> {
+        link_state(ifname)
+    }
+
     fn open_session(&mut self, ifname: &str) -> io::Result<SysSession> {
         let name = IfName::new(ifname).map_err(io::Error::other)?;
         PppoxSocket::open(&name).map(SysSession)
@@ -92,15 +104,27 @@ impl Network for SysNetwork {
         // Frames that queued up since the last use (the AC's PADT, late
         // offers) belong to an earlier exchange.
         let mut stale = [0u8; 1536];
-        while let Ok(Some(_)) = socket.try_recv(&mut stale) {}
+        for _ in 0..MAX_STALE_FRAMES {
+            if !matches!(socket.try_recv(&mut stale), Ok(Some(_))) {
+                break;
+            }
+        }
         let mut client =
             Client::new(config, std::time::Instant::now()).map_err(DiscoveryError::Config)?;
-        driver::run_with_hooks(socket, &mut client, &mut ForwardHooks(hooks)).map_err(
+        // Tagged answers are looked for only once the first wait went
+        // unanswered: a discovery that succeeds at once never opens (and
+        // never pays for closing) the watcher.
+        let mut watch = VlanWatch::new(ifname, WatchFrom::FirstWaitEnd);
+        driver::run_watching(socket, &mut watch, &mut client, &mut ForwardHooks(hooks)).map_err(
             |e| match e {
                 DriverError::Cancelled => DiscoveryError::Cancelled,
-                DriverError::Io { what, source } => {
-                    DiscoveryError::Io(io::Error::new(source.kind(), format!("{what}: {source}")))
-                }
+                DriverError::Io { what, source } => match link_problem_behind(ifname, &source) {
+                    Some(problem) => DiscoveryError::Link(problem),
+                    None => DiscoveryError::Io(io::Error::new(
+                        source.kind(),
+                        format!("{what}: {source}"),
+                    )),
+                },
             },
         )?;
         client.into_outcome().ok_or_else(|| {
@@ -128,5 +152,9 @@ impl Hooks for ForwardHooks<'_> {
 
     fn frame(&mut self, direction: Direction, frame: &[u8]) {
         self.0.frame(direction, frame);
+    }
+
+    fn tagged_frame(&mut self, vid: u16, frame: &[u8]) {
+        self.0.tagged_frame(vid, frame);
     }
 }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::discovery::{Failure, Offer, Rejection, Session};
+use crate::sys::{Carrier, LinkState};
 use crate::wire::{Code, DiscoveryFrame, MacAddr, TagType};
 
 const OUR_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0, 0x01]);
@@ -144,6 +145,13 @@ struct FakeNet {
     sent: Vec<(String, Vec<u8>)>,
     socket_log: std::rc::Rc<RefCell<FakeSocketLog>>,
     fail_connect: bool,
+    /// What `link_state` reports (`None`: the ioctl fails).
+    link: Option<LinkState>,
+    /// Frames each discovery "receives" before its scripted events.
+    received: Vec<Vec<u8>>,
+    /// Tagged frames each discovery's VLAN watcher "sees".
+    tagged: Vec<(u16, Vec<u8>)>,
+    discoveries: u32,
 }
 
 impl Default for FakeNet {
@@ -156,6 +164,14 @@ impl Default for FakeNet {
             sent: Vec::new(),
             socket_log: std::rc::Rc::default(),
             fail_connect: false,
+            link: Some(LinkState {
+                admin_up: true,
+                carrier: Carrier::Up,
+                enslaved: false,
+            }),
+            received: Vec::new(),
+            tagged: Vec::new(),
+            discoveries: 0,
         }
     }
 }
@@ -189,6 +205,14 @@ impl Network for FakeNet {
         }
     }
 
+    fn link_state(&mut self, ifname: &str) -> Result<LinkState, InterfaceError> {
+        self.link.ok_or_else(|| InterfaceError::Io {
+            what: "SIOCGIFFLAGS",
+            name: ifname.into(),
+            source: io::Error::from_raw_os_error(libc::EOPNOTSUPP),
+        })
+    }
+
     fn open_session(&mut self, _ifname: &str) -> io::Result<FakeSession> {
         Ok(FakeSession {
             fd: 42,
@@ -209,8 +233,15 @@ impl Network for FakeNet {
             hooks.frame(Direction::Sent, &padi.expect("a PADI to send"));
         }
         self.configs.push(config);
+        self.discoveries += 1;
+        for frame in &self.received {
+            hooks.frame(Direction::Received, frame);
+        }
         for event in &self.events {
             hooks.event(event);
+        }
+        for (vid, frame) in &self.tagged {
+            hooks.tagged_frame(*vid, frame);
         }
         if hooks.cancelled() {
             return Err(DiscoveryError::Cancelled);
@@ -973,5 +1004,161 @@ fn pppoe_sess_mode_leaves_session_records_alone() {
             .load("eth0")
             .unwrap()
             .is_some()
+    );
+}
+
+#[test]
+fn the_failure_lines_are_followed_by_one_line_saying_why() {
+    let scratch = Scratch::new("summary");
+    let mut plugin = plugin(&scratch, FakeNet::default());
+    assert_eq!(plugin.connect(), None);
+    let logs = plugin.host().logs.borrow().clone();
+    let messages: Vec<&str> = logs.iter().map(|(_, m)| m.as_str()).collect();
+    let timeout = messages
+        .iter()
+        .position(|m| m.starts_with("Timeout waiting for PADO packets"))
+        .expect("pppd's own failure line is kept");
+    assert_eq!(
+        messages[timeout + 1],
+        "Unable to complete PPPoE Discovery phase 1"
+    );
+    assert_eq!(
+        logs[timeout + 2],
+        (
+            Level::Notice,
+            "discovery on eth0: 1 PADI sent; no PPPoE frame from any host on eth0 (is the \
+             gateway's PPPoE bridge on, and is eth0 the port facing it?)"
+                .to_owned()
+        )
+    );
+}
+
+#[test]
+fn the_summary_names_the_vlan_the_answers_came_on() {
+    let scratch = Scratch::new("vlan-hint");
+    let mut net = FakeNet::default();
+    let mut pado = vec![0x02, 0, 0, 0, 0, 0x01];
+    pado.extend_from_slice(&AC_MAC.0);
+    pado.extend_from_slice(&[0x88, 0x63, 0x11, 0x07, 0, 0, 0, 0]);
+    net.tagged.push((35, pado));
+    let mut plugin = plugin(&scratch, net);
+    assert_eq!(plugin.connect(), None);
+    let host = plugin.host();
+    assert_eq!(
+        host.logged("PPPoE answers were seen on VLAN 35: try the interface eth0.35"),
+        Some(Level::Notice)
+    );
+}
+
+#[test]
+fn an_interface_without_carrier_or_down_fails_the_attempt_at_once() {
+    for (admin_up, carrier, words) in [
+        (
+            true,
+            Carrier::Down,
+            "eth0 has no carrier: is the cable to the gateway plugged in",
+        ),
+        (false, Carrier::Unknown, "eth0 is down: "),
+    ] {
+        let scratch = Scratch::new("link");
+        let mut net = FakeNet::default();
+        established(&mut net, None);
+        net.link = Some(LinkState {
+            admin_up,
+            carrier,
+            enslaved: false,
+        });
+        let mut plugin = plugin(&scratch, net);
+        assert_eq!(plugin.connect(), None, "{words}");
+        let host = plugin.host();
+        assert_eq!(host.logged(words), Some(Level::Error), "{words}");
+        assert_eq!(plugin.net().discoveries, 0, "no PADI into a dead link");
+        assert!(
+            host.logged("Timeout waiting").is_none(),
+            "no discovery failure either"
+        );
+        // pppd's persist retries; once the link is back, it connects.
+        plugin.net.link = Some(LinkState {
+            admin_up: true,
+            carrier: Carrier::Up,
+            enslaved: false,
+        });
+        assert_eq!(plugin.connect(), Some(42), "{words}");
+    }
+}
+
+#[test]
+fn an_unknown_or_unreadable_carrier_does_not_stop_discovery() {
+    for link in [
+        Some(LinkState {
+            admin_up: true,
+            carrier: Carrier::Unknown,
+            enslaved: false,
+        }),
+        None,
+    ] {
+        let scratch = Scratch::new("carrier-unknown");
+        let mut net = FakeNet::default();
+        established(&mut net, None);
+        net.link = link;
+        let mut plugin = plugin(&scratch, net);
+        assert_eq!(plugin.connect(), Some(42), "{link:?}");
+    }
+}
+
+#[test]
+fn losing_the_link_during_discovery_is_reported_as_such() {
+    let scratch = Scratch::new("link-lost");
+    let mut net = FakeNet::default();
+    net.outcomes
+        .push_back(Err(DiscoveryError::Link(LinkProblem::NoCarrier {
+            interface: "eth0".into(),
+        })));
+    let mut plugin = plugin(&scratch, net);
+    assert_eq!(plugin.connect(), None);
+    assert_eq!(
+        plugin.host().logged("eth0 has no carrier"),
+        Some(Level::Error)
+    );
+}
+
+#[test]
+fn a_flood_of_error_tag_offers_is_logged_a_few_times_and_counted() {
+    let scratch = Scratch::new("flood");
+    let mut net = FakeNet::default();
+    for i in 0..1000u32 {
+        let from = MacAddr([2, 0, 0, 0, (i >> 8) as u8, i as u8]);
+        let mut pado = OUR_MAC.0.to_vec();
+        pado.extend_from_slice(&from.0);
+        pado.extend_from_slice(&[0x88, 0x63, 0x11, 0x07, 0, 0, 0, 0]);
+        net.received.push(pado);
+        net.events.push(Event::Rejected {
+            from,
+            reason: Rejection::ErrorTag {
+                code: Code::Pado,
+                tag: TagType::AcSystemError,
+                text: b"busy".to_vec(),
+            },
+        });
+    }
+    let mut plugin = plugin(&scratch, net);
+    assert_eq!(plugin.connect(), None);
+    let logs = plugin.host().logs.borrow().clone();
+    let per_frame = logs
+        .iter()
+        .filter(|(_, m)| m.starts_with("Ignoring discovery frame"))
+        .count();
+    assert_eq!(per_frame, 5, "a burst, then held back");
+    assert!(
+        logs.iter()
+            .any(|(_, m)| m == "995 more refused discovery frames were not logged"),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter().any(|(level, m)| *level == Level::Notice
+            && m.contains(
+                "refused: 1000 with an error tag (02:00:00:00:00:00: PADO: AC-System-Error: 'busy'"
+            )),
+        "{logs:?}"
     );
 }

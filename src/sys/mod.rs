@@ -2,9 +2,11 @@
 //!
 //! * [`packet`] — the AF_PACKET socket discovery runs over: bound to one
 //!   interface and ethertype, close-on-exec, with a kernel filter so frames
-//!   for other hosts never wake us.
+//!   for other hosts never wake us; and the VLAN watcher.
+//! * `process.rs` — handing sockets' slow release to a child at exit. Not a
+//!   module of the library (the plugin must not fork): only the
+//!   `rs-pppoe-discovery` binary compiles it in.
 //! * [`pppox`] — the AF_PPPOX session socket the plugin hands to pppd.
-//! * [`process`] — handing a socket's slow release to a child at exit.
 //! * [`link`] — interface index, MAC and MTU, and the checks that PPPoE
 //!   can use the interface, without a packet socket.
 //! * [`IfName`] — a checked Linux interface name, and [`InterfaceError`],
@@ -18,12 +20,14 @@
 pub mod link;
 pub mod packet;
 pub mod pppox;
-pub mod process;
 
 use std::fmt;
 use std::io;
 
-pub use link::{EthernetLink, ethernet_link};
+pub use link::{
+    Carrier, EthernetLink, LinkProblem, LinkState, ethernet_link, interface_names,
+    link_problem_behind, link_state,
+};
 pub use packet::PacketSocket;
 pub use pppox::PppoxSocket;
 

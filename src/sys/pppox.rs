@@ -94,6 +94,54 @@ impl PppoxSocket {
     }
 }
 
+/// A session some AF_PPPOX socket on this host is attached to, as the
+/// kernel lists it in `/proc/net/pppoe` (for this network namespace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedSession {
+    pub session_id: u16,
+    pub peer_mac: [u8; 6],
+    pub interface: String,
+}
+
+/// The sessions attached on this host. Without the `pppoe` module there is
+/// no `/proc/net/pppoe`, and no session: an empty list.
+pub fn attached_sessions() -> io::Result<Vec<AttachedSession>> {
+    match std::fs::read_to_string("/proc/net/pppoe") {
+        Ok(text) => Ok(parse_proc_net_pppoe(&text)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Parses `/proc/net/pppoe`: a header line, then `%08X %pM %8s` per
+/// attached socket. The kernel prints the big-endian session id as a
+/// host-order number, so it is read back the same way. Lines that do not
+/// parse are skipped.
+pub fn parse_proc_net_pppoe(text: &str) -> Vec<AttachedSession> {
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let raw = u32::from_str_radix(fields.next()?, 16).ok()?;
+            let session_id = u16::from_be(u16::try_from(raw).ok()?);
+            let mut peer_mac = [0u8; 6];
+            let mut octets = fields.next()?.split(':');
+            for byte in &mut peer_mac {
+                *byte = u8::from_str_radix(octets.next()?, 16).ok()?;
+            }
+            if octets.next().is_some() {
+                return None;
+            }
+            let interface = fields.next()?.to_owned();
+            Some(AttachedSession {
+                session_id,
+                peer_mac,
+                interface,
+            })
+        })
+        .collect()
+}
+
 impl AsFd for PppoxSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
@@ -115,6 +163,34 @@ mod tests {
         expected[8..14].copy_from_slice(&[0x02, 0, 0, 0, 0x0a, 0x01]);
         expected[14..20].copy_from_slice(b"eth0.7");
         assert_eq!(addr, expected);
+    }
+
+    #[test]
+    fn proc_net_pppoe_session_ids_are_read_back_in_network_order() {
+        let id = |session: u16| format!("{:08X}", u16::from_be(session));
+        let text = format!(
+            "Id       Address              Device\n\
+             {} 02:ab:cd:00:00:01  rsg-cli\n\
+             {} 02:AB:CD:00:00:09 eth0.7\n\
+             garbage line\n",
+            id(0x002a),
+            id(0x1234)
+        );
+        assert_eq!(
+            parse_proc_net_pppoe(&text),
+            vec![
+                AttachedSession {
+                    session_id: 0x2a,
+                    peer_mac: [0x02, 0xab, 0xcd, 0, 0, 1],
+                    interface: "rsg-cli".into()
+                },
+                AttachedSession {
+                    session_id: 0x1234,
+                    peer_mac: [0x02, 0xab, 0xcd, 0, 0, 9],
+                    interface: "eth0.7".into()
+                },
+            ]
+        );
     }
 
     #[test]

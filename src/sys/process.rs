@@ -1,27 +1,34 @@
-//! Leaving the slow part of closing a packet socket to someone else.
+//! Leaving the slow part of closing packet sockets to someone else.
 //!
 //! Releasing an AF_PACKET socket makes the kernel wait for an RCU grace
 //! period (`synchronize_net()` in `packet_release`): 8–18 ms here, longer
 //! than the whole PADI…PADT exchange. A short-lived tool pays it at exit,
 //! before its caller's `wait` returns. [`close_after_exit`] hands the last
-//! reference to a child process that drops it only once we are gone, so the
-//! caller sees our exit status as soon as the work is done.
+//! references to a child process that drops them only once we are gone, so
+//! the caller sees our exit status as soon as the work is done.
+//!
+//! This file is **not part of the library** (`sys/mod.rs` does not declare
+//! it): `fork` without `exec` has no business inside pppd, where the plugin
+//! lives. Only the `rs-pppoe-discovery` binary compiles it in
+//! (`#[path]` in `src/bin/rs-pppoe-discovery.rs`); it sits here with the
+//! other syscall wrappers so that `unsafe` stays in `src/sys/`.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 
-use super::cvt;
-
-/// Closes `fd` in a child process after this process has exited.
+/// Closes `fds` in a child process after this process has exited.
 ///
 /// Only for single-threaded processes about to exit (`fork` copies only the
 /// calling thread). The child closes stdin/stdout/stderr at once, so a
 /// caller reading our output through a pipe sees end-of-file when we exit,
-/// not when the child does. If anything fails, `fd` is simply closed here.
-pub fn close_after_exit(fd: OwnedFd) {
+/// not when the child does. If anything fails, `fds` are simply closed here.
+pub fn close_after_exit(fds: Vec<OwnedFd>) {
+    if fds.is_empty() {
+        return;
+    }
     let mut ends = [0; 2];
     // SAFETY: `ends` is a valid two-int array for pipe2 to fill.
-    if cvt(unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) }).is_err() {
+    if unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         return;
     }
     // SAFETY: pipe2 succeeded, so both are fresh descriptors owned by no one else.
@@ -45,14 +52,15 @@ pub fn close_after_exit(fd: OwnedFd) {
                 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted
             {}
             // SAFETY: _exit ends the child without running the parent's
-            // destructors or flushing its buffers; the kernel closes `fd`.
+            // destructors or flushing its buffers; the kernel closes `fds`.
             unsafe { libc::_exit(0) }
         }
-        -1 => drop(fd),
+        -1 => drop(fds),
         _ => {
-            // Our reference goes now; the child's is the last one. The write
-            // end stays open until we exit, which is what wakes the child.
-            drop(fd);
+            // Our references go now; the child's are the last ones. The
+            // write end stays open until we exit, which is what wakes the
+            // child.
+            drop(fds);
             let _ = exit_end.into_raw_fd();
         }
     }

@@ -133,6 +133,29 @@ impl<'a> EthernetHeader<'a> {
     }
 }
 
+/// The 802.1Q tag protocol identifier.
+pub const ETHERTYPE_VLAN: u16 = 0x8100;
+
+/// Largest 802.1Q VLAN id (4095 is reserved).
+pub const MAX_VLAN_ID: u16 = 4094;
+
+/// `frame` with an 802.1Q tag for VLAN `vid` (priority 0) inserted after
+/// the MAC addresses, as a frame sent on the untagged parent of `vid`'s
+/// VLAN must look. `None` if the frame has no room for the MAC addresses
+/// or `vid` is not a usable VLAN id (1..=4094).
+pub fn with_vlan_tag(frame: &[u8], vid: u16) -> Option<Vec<u8>> {
+    if !(1..=MAX_VLAN_ID).contains(&vid) {
+        return None;
+    }
+    let (addresses, rest) = frame.split_at_checked(field::ETHERTYPE.start)?;
+    let mut tagged = Vec::with_capacity(frame.len() + 4);
+    tagged.extend_from_slice(addresses);
+    tagged.extend_from_slice(&ETHERTYPE_VLAN.to_be_bytes());
+    tagged.extend_from_slice(&vid.to_be_bytes());
+    tagged.extend_from_slice(rest);
+    Some(tagged)
+}
+
 /// Writes an Ethernet header into the first [`HEADER_LEN`] bytes of `buf`.
 /// The caller guarantees the length.
 pub(crate) fn emit_header(buf: &mut [u8], dst: MacAddr, src: MacAddr, ethertype: u16) {
@@ -174,6 +197,21 @@ mod tests {
         assert!(!MacAddr([0x01, 0, 0x5e, 0, 0, 1]).is_unicast());
         assert!(MacAddr::BROADCAST.is_broadcast());
         assert!(!MacAddr::BROADCAST.is_unicast());
+    }
+
+    #[test]
+    fn a_vlan_tag_goes_between_the_addresses_and_the_ethertype() {
+        let padi = include_bytes!("../../tests/vectors/padi.bin");
+        let tagged = with_vlan_tag(padi, 35).unwrap();
+        assert_eq!(tagged.len(), padi.len() + 4);
+        assert_eq!(tagged[..12], padi[..12]);
+        assert_eq!(tagged[12..16], [0x81, 0x00, 0x00, 35]);
+        assert_eq!(tagged[16..], padi[12..]);
+        assert_eq!(with_vlan_tag(padi, 4094).unwrap()[14..16], [0x0f, 0xfe]);
+        for bad in [0, 4095, 0xffff] {
+            assert_eq!(with_vlan_tag(padi, bad), None, "VLAN {bad}");
+        }
+        assert_eq!(with_vlan_tag(&padi[..11], 7), None);
     }
 
     #[test]

@@ -22,7 +22,10 @@ mod tag;
 
 use std::fmt;
 
-pub use ethernet::{ETHERTYPE_DISCOVERY, ETHERTYPE_SESSION, EthernetHeader, MacAddr};
+pub use ethernet::{
+    ETHERTYPE_DISCOVERY, ETHERTYPE_SESSION, ETHERTYPE_VLAN, EthernetHeader,
+    HEADER_LEN as ETHERNET_HEADER_LEN, MAX_VLAN_ID, MacAddr, with_vlan_tag,
+};
 pub use frame::{DiscoveryFrame, MAX_PADI_PACKET_LEN, MAX_PPPOE_PAYLOAD, MIN_ETHERNET_FRAME_LEN};
 pub use pppoe::{Code, HEADER_LEN as PPPOE_HEADER_LEN, PppoeHeader};
 pub use tag::{Tag, TagIter, TagType, TagWriter};

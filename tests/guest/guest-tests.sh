@@ -3,6 +3,7 @@
 #
 #   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH]
 #                              [--plugin-2.5.3 PATH] [--reference]
+#                              [--discovery PATH] [--setup PATH] [--hook PATH]
 #
 #   --plugin-2.4.9 PATH   plugin built against pppd 2.4.9 headers
 #                         (cargo build --release: target/release/librs_pppoe.so)
@@ -14,10 +15,19 @@
 #                         (all three without a --plugin-*): the distributions'
 #                         rp-pppoe.so for 2.4.9 and 2.5.2, pppoe.so of the
 #                         2.5.3 build (proves the harness itself)
+#   --discovery PATH      rs-pppoe-discovery for plugin-extras.sh's checks
+#                         (default: target/debug/rs-pppoe-discovery, which
+#                         cargo test builds, when it exists)
+#   --setup PATH          rs-pppoe-setup: the pppd 2.5.2 plugin-extras boot
+#                         also runs a session from the files it writes
+#   --hook PATH           rs-pppoe-rule (static build): built plugins for 2.4.9
+#                         and 2.5.2 also get a boot running
+#                         scenarios/hook-forward.sh with it
 #
 # One guest boot per (pppd version, plugin); each runs every check of
 # scenarios/pppoe-session.sh. A built plugin (an absolute path) also gets a
-# second boot running scenarios/plugin-extras.sh. Ends with one line `guest: N passed, N failed`
+# second boot running scenarios/plugin-extras.sh (and, with --hook, a third
+# running scenarios/hook-forward.sh). Ends with one line `guest: N passed, N failed`
 # and exits non-zero when anything failed (a guest that dies or hits the
 # watchdog counts as one failure).
 set -uo pipefail
@@ -27,6 +37,9 @@ runs=()
 add_run() { runs+=("$1|$2|${3:-}"); }
 
 reference=0
+hook=""
+discovery="$GUEST_DIR/../../target/debug/rs-pppoe-discovery"
+setup=""
 while [ $# -gt 0 ]; do
     case $1 in
         --plugin-2.4.9|--plugin-2.5.2|--plugin-2.5.3)
@@ -37,7 +50,18 @@ while [ $# -gt 0 ]; do
             add_run "$version" "$path"
             shift 2 ;;
         --reference) reference=1; shift ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        --discovery) discovery=${2:?--discovery needs a path}; shift 2 ;;
+        --setup)
+            setup=${2:?--setup needs a path}
+            [ -x "$setup" ] || { echo "guest-tests.sh: $setup is not executable" >&2; exit 2; }
+            setup=$(cd "$(dirname "$setup")" && pwd)/$(basename "$setup")
+            shift 2 ;;
+        --hook)
+            hook=${2:?--hook needs a path}
+            [ -x "$hook" ] || { echo "guest-tests.sh: $hook is not executable" >&2; exit 2; }
+            hook=$(cd "$(dirname "$hook")" && pwd)/$(basename "$hook")
+            shift 2 ;;
+        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
         *) echo "guest-tests.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -53,7 +77,7 @@ if [ "$reference" = 1 ]; then
         esac
     done
 fi
-[ "${#runs[@]}" -gt 0 ] || { sed -n '2,22p' "$0" >&2; exit 2; }
+[ "${#runs[@]}" -gt 0 ] || { sed -n '2,31p' "$0" >&2; exit 2; }
 
 # Build the cache once up front, so its progress is not mixed into a run.
 prepare_args=(--pppd 2.4.9)
@@ -77,9 +101,23 @@ for run in "${runs[@]}"; do
     # Our own plugin also gets the checks the reference would fail by
     # design (range-checked options, stale-session PADT, pppoe-sess side).
     case $plugin in /*) scenarios+=(plugin-extras.sh) ;; esac
+    # The hook under this pppd, from ip-up.d: the container case. Not again
+    # for 2.5.3: the Arch package's session (tests/packaging/arch.sh) runs
+    # the hook under pppd 2.5.3, and each boot costs minutes.
+    case $plugin in /*) [ -z "$hook" ] || [ "$version" = 2.5.3 ] || scenarios+=(hook-forward.sh) ;; esac
     for scenario in "${scenarios[@]}"; do
-        scenario_args=("${args[@]}")
-        [ "$scenario" = pppoe-session.sh ] || scenario_args=("$plugin")
+        case $scenario in
+            plugin-extras.sh)
+                scenario_args=("$plugin")
+                # One pppd version is enough to show setup's files work.
+                if [ "$version" = 2.5.2 ] && [ -n "$setup" ]; then
+                    scenario_args+=(--setup "$setup")
+                fi
+                [ -x "$discovery" ] && scenario_args+=("$(cd "$(dirname "$discovery")" && pwd)/$(basename "$discovery")")
+                ;;
+            hook-forward.sh) scenario_args=("$plugin" "$hook") ;;
+            *) scenario_args=("${args[@]}") ;;
+        esac
         echo "# === pppd $version, plugin $plugin, $scenario"
         start=$(date +%s%N)
         # Per-run totals become comments: the last `guest:` line is the total.

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A hostile host on the AC's segment: floods the client with forged PADOs.
 
-    forge_pado.py IFNAME CLIENT_MAC HOST_UNIQ_HEX SECONDS
+    forge_pado.py IFNAME CLIENT_MAC HOST_UNIQ_HEX SECONDS [--flood]
+
+With --flood it sends as fast as it can instead of every 2 ms.
 
 The client's Host-Uniq is known in advance (the test passes -W), so the
 forgeries need not wait for its PADI: they stream before, during and after
@@ -25,6 +27,7 @@ def pado(src, dst, tags):
 
 def main():
     ifname, client_mac, host_uniq_hex, seconds = sys.argv[1:5]
+    pause = 0 if "--flood" in sys.argv[5:] else 0.002
     dst = bytes.fromhex(client_mac.replace(":", ""))
     host_uniq = bytes.fromhex(host_uniq_hex)
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -45,7 +48,8 @@ def main():
     while time.monotonic() < end:
         for frame in variants:
             sock.send(frame)
-        time.sleep(0.002)
+        if pause:
+            time.sleep(pause)
 
 
 if __name__ == "__main__":

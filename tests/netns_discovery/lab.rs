@@ -7,6 +7,10 @@
 //! tests running in parallel (or two `cargo test` runs) never collide.
 //! Interfaces are created directly inside the namespaces, so their short
 //! fixed names never touch the host's namespace.
+//!
+//! Shared by `netns_discovery.rs` and `netns_diagnosis.rs`; each uses a
+//! part of it.
+#![allow(dead_code)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,7 +18,12 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_rs-pppoe-discovery");
+/// `rs-pppoe-discovery`, when the including test crate builds it (the
+/// setup crate's tests include this lab too, for its namespaces only).
+pub const BIN: &str = match option_env!("CARGO_BIN_EXE_rs-pppoe-discovery") {
+    Some(path) => path,
+    None => "rs-pppoe-discovery",
+};
 pub const AC_IF: &str = "veth-ac";
 pub const CL_IF: &str = "veth-cl";
 pub const AC_MAC: &str = "02:00:00:00:0a:01";
@@ -143,6 +152,36 @@ impl Lab {
         ip(&["-n", &self.ac_ns, "link", "set", name, "up"]);
     }
 
+    /// Adds another veth pair between the namespaces: `client` in the client
+    /// namespace (with `client_mac`), `ac` in the AC namespace; both up.
+    pub fn add_link(&self, client: &str, client_mac: &str, ac: &str) {
+        ip(&[
+            "link",
+            "add",
+            ac,
+            "netns",
+            &self.ac_ns,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            client,
+            "netns",
+            &self.cl_ns,
+            "address",
+            client_mac,
+        ]);
+        ip(&["-n", &self.ac_ns, "link", "set", ac, "up"]);
+        ip(&["-n", &self.cl_ns, "link", "set", client, "up"]);
+    }
+
+    /// `ip link set IFNAME up|down` in the client (`client` true) or AC
+    /// namespace.
+    pub fn set_link(&self, client: bool, ifname: &str, state: &str) {
+        let ns = if client { &self.cl_ns } else { &self.ac_ns };
+        ip(&["-n", ns, "link", "set", ifname, state]);
+    }
+
     /// Starts `pppoe-server -F -I ifname ARGS` in the AC namespace and
     /// waits until its discovery socket is open.
     pub fn start_server(&mut self, ifname: &str, args: &[&str]) {
@@ -199,8 +238,9 @@ impl Lab {
     }
 
     /// Starts any command in the AC namespace and returns once it has
-    /// printed its first line (its "ready"); the caller kills it.
-    pub fn spawn_in_ac(&self, command: &[&str]) -> Child {
+    /// printed its first line (its "ready"); it is killed when the returned
+    /// guard goes (or with the lab).
+    pub fn spawn_in_ac(&self, command: &[&str]) -> Background {
         use std::io::{BufRead, BufReader};
         let mut child = Command::new("ip")
             .args(["netns", "exec", &self.ac_ns])
@@ -215,7 +255,7 @@ impl Lab {
             .read_line(&mut ready)
             .expect("first line");
         assert!(!ready.is_empty(), "{command:?} exited before it was ready");
-        child
+        Background(child)
     }
 
     /// Runs any command in the client namespace.
@@ -241,6 +281,17 @@ fn run_in(ns: &str, command: &[&str]) -> Run {
         .output()
         .expect("ip netns exec");
     Run::from_output(output, start.elapsed())
+}
+
+/// A helper process (a scripted AC, a flood) that is killed and reaped
+/// when dropped.
+pub struct Background(Child);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 pub fn finish(child: Child, start: Instant) -> Run {

@@ -116,13 +116,16 @@ expected="/etc/ppp/ip-down.d/10-rule.sh
 /etc/ppp/peers/rs-pppoe-provider
 /usr/bin/rs-pppoe-discovery
 /usr/bin/rs-pppoe-rule
+/usr/bin/rs-pppoe-setup
 /usr/lib/pppd/$pppd_version/rs-pppoe.so
 /usr/share/doc/rs-pppoe/chap-secrets.example
 /usr/share/doc/rs-pppoe/peers-provider.example
 /usr/share/licenses/rs-pppoe/LICENSE
 /usr/share/man/man8/rs-pppoe-discovery.8.gz
 /usr/share/man/man8/rs-pppoe-rule.8.gz
+/usr/share/man/man8/rs-pppoe-setup.8.gz
 /usr/share/man/man8/rs-pppoe.8.gz"
+expected=$(sort <<<"$expected")
 files=$(scratch_files "$PKG_WORK/pacman/query" -Qlpq "$package")
 if [ "$files" = "$expected" ]; then
     ok "the package holds exactly the $(echo "$expected" | wc -l) expected files"

@@ -95,7 +95,7 @@ pub fn install(args: &[String]) -> Result<(), String> {
          2. add your password to /etc/ppp/chap-secrets (see {}/share/doc/rs-pppoe/chap-secrets.example);\n  \
          3. pon rs-pppoe-provider   — the hook /etc/ppp/ip-up.d/{hook} adds the source rule when ppp0 comes up;\n     \
          check with: rs-pppoe-rule show\n\
-         man pages: rs-pppoe(8), rs-pppoe-rule(8); undo with: cargo xtask uninstall{}",
+         man pages: rs-pppoe(8), rs-pppoe-rule(8), rs-pppoe-discovery(8); undo with: cargo xtask uninstall{}",
         installed.pppd.version,
         installed.files.len(),
         options.staged(&installed.manifest).display(),

@@ -155,6 +155,7 @@ pub fn expected_files(plugin_dir: &Path) -> BTreeSet<String> {
         format!("{}/rs-pppoe.so", plugin_dir.display()),
         "/usr/sbin/rs-pppoe-discovery".into(),
         "/usr/sbin/rs-pppoe-rule".into(),
+        "/usr/sbin/rs-pppoe-setup".into(),
         "/etc/ppp/ip-up.d/10-rule".into(),
         "/etc/ppp/ip-down.d/10-rule".into(),
         PEERS_FILE.into(),
@@ -166,6 +167,7 @@ pub fn expected_files(plugin_dir: &Path) -> BTreeSet<String> {
         "/usr/share/man/man8/rs-pppoe.8.gz".into(),
         "/usr/share/man/man8/rs-pppoe-rule.8.gz".into(),
         "/usr/share/man/man8/rs-pppoe-discovery.8.gz".into(),
+        "/usr/share/man/man8/rs-pppoe-setup.8.gz".into(),
     ]
     .into_iter()
     .map(|path| format!(".{path}"))

@@ -6,16 +6,19 @@
 //! 3. unless `--no-guest`: the plugin built for pppd 2.4.9 (this host's
 //!    headers), 2.5.2 (a cached Debian trixie root) and 2.5.3 (built from
 //!    source into the cache), then real pppd sessions in the QEMU guest, with
-//!    each version's reference plugin run the same way to prove the harness;
-//!    then the packages: the Debian ones for 2.4.9 and 2.5.2 and the Arch
-//!    one for 2.5.3 built, checked and installed (tests/packaging/), each
-//!    with a guest session from the installed files; then the demo, with
+//!    each version's reference plugin run the same way to prove the harness,
+//!    the hook from ip-up.d with a container behind DNAT (`demo.sh
+//!    --container`) on 2.4.9 and 2.5.2, and (pppd 2.5.2) a session from the
+//!    files rs-pppoe-setup writes; then the packages: the Debian ones for
+//!    2.4.9 and 2.5.2 and the Arch one for 2.5.3 built, checked and installed
+//!    (tests/packaging/), each with a guest session from the installed
+//!    files; then the demo, with
 //!    and without the hook.
 
 use std::{path::PathBuf, process::Command, time::Instant};
 
 use crate::{
-    artifacts::{SOURCE_DATE_EPOCH, build_plugin},
+    artifacts::{SOURCE_DATE_EPOCH, build_hook, build_plugin, tested_setup_binary},
     guest,
     util::{Tally, cargo, exec, exec_counting, root},
 };
@@ -129,15 +132,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     ))
                 })
                 .collect();
-            let built = plugins.as_ref().map(|_| ()).map_err(String::clone);
-            step("plugin builds", built);
-            if let Ok(plugins) = plugins {
+            // The hook as installed, for its scenario under real pppd.
+            let built = plugins.and_then(|plugins| Ok((plugins, build_hook()?)));
+            step(
+                "plugin builds",
+                built.as_ref().map(|_| ()).map_err(String::clone),
+            );
+            if let Ok((plugins, hook)) = built {
                 let mut sessions = Command::new("bash");
                 sessions.arg("tests/guest/guest-tests.sh");
                 for (version, plugin) in &plugins {
                     sessions.arg(format!("--plugin-{version}")).arg(plugin);
                 }
-                sessions.arg("--reference");
+                sessions.arg("--reference").arg("--hook").arg(&hook);
+                // Built by `cargo test` above; when that build failed, the
+                // step already says so.
+                let setup = tested_setup_binary();
+                if setup.is_file() {
+                    sessions.arg("--setup").arg(setup);
+                }
                 step("guest sessions", exec_counting(&mut sessions, &mut tally));
                 step("debian packages", debian_packages(&mut tally));
                 step("arch package", arch_package(&mut tally));

@@ -1,24 +1,35 @@
 #!/bin/bash
 # rs-pppoe.so specifics, run inside the test guest:
 #
-#   tests/guest/run.sh --pppd 2.4.9|2.5.2|2.5.3 plugin-extras.sh PLUGIN
+#   tests/guest/run.sh --pppd 2.4.9|2.5.2|2.5.3 plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]
 #
 # a. every option name and alias, with real pppd's parser and `dryrun`:
 #    values taken (exit 0), clamped (exit 0 and a warning naming the value
 #    the plugin got) and refused (exit 2 naming the option); interface
 #    errors exit with status 2 and say what is wrong
-# b. pppoe-padi-* given after the interface are honoured (order independence)
-# c. a session left by a SIGKILLed pppd gets a PADT before the next discovery
+# b. pppoe-padi-* given after the interface are honoured (order independence);
+#    a discovery that got nothing ends with one line saying why; an
+#    interface without carrier fails the attempt at once, saying so
+# c. a session left by a SIGKILLed pppd gets a PADT before the next discovery;
+#    rs-pppoe-discovery --terminate refuses the session while it is held
 # d. pppoe-service NO-SERVICE-NAME-NON-RFC-COMPLIANT: the PADI has no
 #    Service-Name tag and a session comes up against pppoe-server
 # e. (pppoe-server -k only) the plugin as the server side (rp_pppoe_sess)
+# f. (pppd 2.4.9 run only, with DISCOVERY) rs-pppoe-discovery --probe-vlans
+#    finds pppoe-server on a real 802.1Q VLAN device (8021q)
+# g. (with --setup) a session from the files rs-pppoe-setup writes
+#    (setup-session.sh)
 #
-# Version-agnostic: run unchanged with every pppd the harness boots.
+# DISCOVERY is an rs-pppoe-discovery binary; without it c's --terminate
+# check and f are skipped. Version-agnostic: run unchanged with every pppd
+# the harness boots.
 set -u
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=setup-session.sh
+. "$(dirname "$0")/setup-session.sh"
 
-plugin=${1:?usage: plugin-extras.sh PLUGIN}
+#   tests/guest/run.sh --pppd 2.4.9|2.5.2 plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]
 label="pppd $(pppd_version) $(basename "$plugin")"
 name() { echo "$label: $*"; }
 
@@ -131,6 +142,9 @@ ms=$(((($(now_ns) - start)) / 1000000))
 check "$(name "discovery gave up after one 1 s attempt (${ms} ms, status $status)")" \
     test "$ms" -lt 6000 -a "$status" != 0 -a "$status" != 2
 check "$(name "the failure says why")" grep -q 'Timeout waiting for PADO' "$RSG_DIR/order.log"
+check "$(name "and one line explains it: no PPPoE frame from any host")" grep -q \
+    "discovery on $RSG_CLIENT_IF: 1 PADI sent; no PPPoE frame from any host on $RSG_CLIENT_IF" \
+    "$RSG_DIR/order.log"
 
 # b2. /etc/ppp/options.<interface> is read (here: the same two options)
 printf 'pppoe-padi-timeout 1\npppoe-padi-attempts 1\n' >"/etc/ppp/options.$RSG_CLIENT_IF"
@@ -160,6 +174,19 @@ wait "$pid" 2>/dev/null
 ms=$(((($(now_ns) - start)) / 1000000))
 check "$(name "SIGTERM during discovery: pppd gone after ${ms} ms")" test "$ms" -lt 3000
 
+# b4. pre-flight: the AC's end of the cable is down, so ours has no carrier.
+# The attempt fails at once with a plain message instead of 35 s of PADIs.
+ip netns exec "$RSG_NS" ip link set "$RSG_SERVER_IF" down
+start=$(now_ns)
+timeout 60 pppd plugin "$plugin" "nic-$RSG_CLIENT_IF" noauth nodetach >"$RSG_DIR/carrier.log" 2>&1
+status=$?
+ms=$(((($(now_ns) - start)) / 1000000))
+ip netns exec "$RSG_NS" ip link set "$RSG_SERVER_IF" up
+check "$(name "no carrier: the attempt fails at once (${ms} ms, status $status)")" \
+    test "$ms" -lt 10000 -a "$status" != 0
+check "$(name "no carrier: pppd's log says so")" grep -q \
+    "$RSG_CLIENT_IF has no carrier: is the cable to the gateway plugged in" "$RSG_DIR/carrier.log"
+
 # c. stale session after SIGKILL ------------------------------------------------
 server_start
 client_start "$plugin"
@@ -168,6 +195,15 @@ if wait_for 60 ipup_at_least 1; then
     first=$SESSION
     check "$(name "session $first is recorded under /run/rs-pppoe")" \
         grep -q "^session=$first\$" "/run/rs-pppoe/$RSG_CLIENT_IF.session"
+    if [ -n "$discovery_bin" ]; then
+        "$discovery_bin" -I "$RSG_CLIENT_IF" --terminate "$first:$RSG_SERVER_MAC" \
+            >"$RSG_DIR/terminate.log" 2>&1
+        status=$?
+        check "$(name "--terminate refuses session $first while pppd holds it (status $status)")" \
+            test "$status" = 2
+        check "$(name "--terminate says the session is held by this host")" \
+            grep -q "is held by this host" "$RSG_DIR/terminate.log"
+    fi
     kill -KILL "$RSG_CLIENT_PID"
     wait "$RSG_CLIENT_PID" 2>/dev/null
     ip netns exec "$RSG_NS" tcpdump -i "$RSG_SERVER_IF" -t -n -e -l -U 'ether proto 0x8863' \
@@ -240,6 +276,33 @@ if pppoe-server -h 2>&1 | grep -q -- '-k '; then
     fi
     client_stop
     server_stop
+fi
+
+# f. --probe-vlans against pppoe-server on a real VLAN device -------------------
+if [ -n "$discovery_bin" ] && [ "$(pppd_version)" = 2.4.9 ]; then
+    vlan_if="$RSG_SERVER_IF.35"
+    ip netns exec "$RSG_NS" ip link add link "$RSG_SERVER_IF" name "$vlan_if" type vlan id 35
+    ip netns exec "$RSG_NS" ip link set "$vlan_if" up
+    ip netns exec "$RSG_NS" pppoe-server -F -I "$vlan_if" -C rsg-vlan-ac -L "$RSG_SERVER_IP" \
+        -R "$RSG_POOL_START" -N 4 >>"$RSG_DIR/pppoe-server-vlan.log" 2>&1 &
+    RSG_SERVER_PID=$!
+    wait_for 10 server_listening
+    "$discovery_bin" -I "$RSG_CLIENT_IF" -t 1 -a 1 --probe-vlans=7,35 \
+        >"$RSG_DIR/probe-vlans.out" 2>"$RSG_DIR/probe-vlans.err"
+    status=$?
+    check "$(name "--probe-vlans finds the AC on VLAN 35 (status $status)")" \
+        bash -c "grep -A1 '^VLAN: 35\$' '$RSG_DIR/probe-vlans.out' | grep -q 'Access-Concentrator: rsg-vlan-ac'"
+    check "$(name "--probe-vlans names the interface to use")" \
+        grep -q "use the interface $RSG_CLIENT_IF.35" "$RSG_DIR/probe-vlans.err"
+    sed 's/^/# probe-vlans: /' "$RSG_DIR/probe-vlans.out" "$RSG_DIR/probe-vlans.err"
+    kill "$RSG_SERVER_PID" 2>/dev/null
+    wait "$RSG_SERVER_PID" 2>/dev/null
+    ip netns exec "$RSG_NS" ip link del "$vlan_if"
+fi
+
+# g. rs-pppoe-setup's files, used by a real pppd ---------------------------------
+if [ -n "$setup" ]; then
+    setup_session "$plugin" "$setup"
 fi
 
 save_logs "extras-$(pppd_version)"
