@@ -29,7 +29,16 @@ set -u
 # shellcheck source=setup-session.sh
 . "$(dirname "$0")/setup-session.sh"
 
-#   tests/guest/run.sh --pppd 2.4.9|2.5.2 plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]
+plugin=${1:?usage: plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]}
+shift
+setup=""
+discovery_bin=""
+while [ $# -gt 0 ]; do
+    case $1 in
+        --setup) setup=${2:?--setup needs the rs-pppoe-setup binary}; shift 2 ;;
+        *) discovery_bin=$1; shift ;;
+    esac
+done
 label="pppd $(pppd_version) $(basename "$plugin")"
 name() { echo "$label: $*"; }
 
