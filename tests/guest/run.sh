@@ -2,14 +2,26 @@
 # Boot a throw-away QEMU guest (this host kernel has no PPP) and run one
 # scenario script in it.
 #
-#   tests/guest/run.sh [options] --pppd 2.4.9|2.5.2 SCENARIO [ARGS...]
+#   tests/guest/run.sh [options] --pppd 2.4.9|2.5.2|2.5.3 SCENARIO [ARGS...]
 #
 # SCENARIO is a path, or a name under tests/guest/scenarios/. It runs as
 # `bash SCENARIO ARGS...` as root inside the guest; its output streams to
 # stdout and its exit status becomes run.sh's exit status.
 #
 # Options:
-#   --pppd VERSION   2.4.9: host root (Debian 12 pppd); 2.5.2: Debian trixie root
+#   --pppd VERSION   2.4.9: host root (Debian 12 pppd); 2.5.2: Debian trixie root;
+#                    2.5.3: the trixie root with pppd 2.5.3 (built from source by
+#                    prepare.sh) layered over it
+#   --bookworm       with --pppd 2.4.9: a debootstrapped Debian 12 root (prepare.sh
+#                    --bookworm) instead of the host's, e.g. to install a package
+#                    where dpkg's database is small
+#   --layer DIR      one more read-only layer over the root (repeatable; the
+#                    last one given is on top), e.g. a scratch root a package
+#                    was installed into
+#   --root-etc-ppp   keep the root's own /etc/ppp (the distribution's ip-up,
+#                    ip-down, ip-up.d/ …) instead of an empty tmpfs
+#   Any of these makes the root an overlay with a tmpfs upper layer (2.4.9
+#   too), so a scenario may install packages: writes stay in guest memory.
 #   --share DIR      also make host DIR visible in the guest at the same path
 #                    (the repository is always shared, and so is the directory
 #                    of the scenario and of every absolute-path argument that
@@ -40,6 +52,9 @@ GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$GUEST_DIR/../.." && pwd)
 
 pppd_version=""
+layers=()
+root_etc_ppp=0
+bookworm=0
 timeout_s=${GUEST_TIMEOUT:-300}
 io_dir=""
 state_dir=""
@@ -48,21 +63,25 @@ shares=("$REPO_DIR")
 while [ $# -gt 0 ]; do
     case $1 in
         --pppd) pppd_version=${2:?--pppd needs a version}; shift 2 ;;
+        --layer) layers=("$(cd "${2:?--layer needs a directory}" && pwd)" "${layers[@]}"); shift 2 ;;
+        --root-etc-ppp) root_etc_ppp=1; shift ;;
+        --bookworm) bookworm=1; shift ;;
         --share) shares+=("$(cd "${2:?--share needs a directory}" && pwd)"); shift 2 ;;
         --timeout) timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
         --io) io_dir=${2:?--io needs a directory}; shift 2 ;;
         --state) state_dir=$(cd "${2:?--state needs a directory}" && pwd); shift 2 ;;
         --udp-link) udp_link=${2:?--udp-link needs LOCAL:REMOTE}; shift 2 ;;
-        -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,47p' "$0"; exit 0 ;;
         --) shift; break ;;
         -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
         *) break ;;
     esac
 done
 case $pppd_version in
-    2.4.9|2.5.2) ;;
-    *) echo "run.sh: --pppd 2.4.9 or --pppd 2.5.2 is required" >&2; exit 2 ;;
+    2.4.9|2.5.2|2.5.3) ;;
+    *) echo "run.sh: --pppd 2.4.9, 2.5.2 or 2.5.3 is required" >&2; exit 2 ;;
 esac
+[ "$bookworm" = 0 ] || [ "$pppd_version" = 2.4.9 ] || { echo "run.sh: --bookworm is a pppd 2.4.9 root" >&2; exit 2; }
 [ $# -ge 1 ] || { echo "run.sh: no scenario given" >&2; exit 2; }
 scenario=$1
 shift
@@ -115,14 +134,27 @@ if [ -f "$io_dir/.shares" ]; then
     mapfile -t -O "${#shares[@]}" shares <"$io_dir/.shares"
 fi
 
-prep=$("$GUEST_DIR/prepare.sh" --quiet --pppd "$pppd_version")
-GUEST_KERNEL="" GUEST_INITRAMFS="" GUEST_TRIXIE_ROOT=""
+prepare_args=(--quiet --pppd "$pppd_version")
+[ "$bookworm" = 0 ] || prepare_args+=(--bookworm)
+prep=$("$GUEST_DIR/prepare.sh" "${prepare_args[@]}")
+GUEST_KERNEL="" GUEST_INITRAMFS="" GUEST_TRIXIE_ROOT="" GUEST_PPP_2_5_3_ROOT="" GUEST_BOOKWORM_ROOT=""
 while IFS='=' read -r k v; do
-    case $k in GUEST_KERNEL|GUEST_INITRAMFS|GUEST_TRIXIE_ROOT) printf -v "$k" '%s' "$v" ;; esac
+    case $k in GUEST_KERNEL|GUEST_INITRAMFS|GUEST_TRIXIE_ROOT|GUEST_PPP_2_5_3_ROOT|GUEST_BOOKWORM_ROOT) printf -v "$k" '%s' "$v" ;; esac
 done <<<"$prep"
+# The root's read-only layers, top first (overlayfs lowerdir order); empty
+# for the host root as it is.
 lower=""
-if [ "$pppd_version" = 2.5.2 ]; then
-    lower=${GUEST_TRIXIE_ROOT:?prepare.sh did not provide the trixie root}
+case $pppd_version in
+    2.4.9) [ "$bookworm" = 0 ] || lower=${GUEST_BOOKWORM_ROOT:?prepare.sh did not provide the bookworm root} ;;
+    2.5.2) lower=${GUEST_TRIXIE_ROOT:?prepare.sh did not provide the trixie root} ;;
+    2.5.3) lower=${GUEST_PPP_2_5_3_ROOT:?prepare.sh did not provide pppd 2.5.3}:${GUEST_TRIXIE_ROOT:?prepare.sh did not provide the trixie root} ;;
+esac
+if [ "${#layers[@]}" -gt 0 ] || [ "$root_etc_ppp" = 1 ]; then
+    for layer in "${layers[@]}"; do
+        [[ $layer != *[:,[:space:]]* ]] || { echo "run.sh: cannot layer $layer: ':', ',' or white space in the path" >&2; exit 2; }
+        [ "$layer" != / ] || { echo "run.sh: cannot layer /" >&2; exit 2; }
+    done
+    lower=$(IFS=:; echo "${layers[*]}${layers[*]:+:}${lower:-/}")
 fi
 
 # Each shared directory becomes one 9p export; drop duplicates and
@@ -150,6 +182,7 @@ done
 {
     printf 'GUEST_PPPD=%q\n' "$pppd_version"
     printf 'GUEST_LOWER=%q\n' "$lower"
+    printf 'GUEST_ROOT_ETC_PPP=%q\n' "$root_etc_ppp"
     printf 'GUEST_SHARES=%q\n' "${share_list# }"
     printf 'GUEST_SHELL=%q\n' "${GUEST_SHELL:-0}"
     printf 'GUEST_STATE=%q\n' "${state_dir:+state}"

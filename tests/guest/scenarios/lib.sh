@@ -18,6 +18,9 @@ RSG_POOL_START=10.67.15.10
 RSG_AC_NAME=rsg-test-ac
 RSG_USER=rsg-user
 RSG_SECRET=rsg-secret
+# In /etc/ppp (the guest's root-owned 755 tmpfs), never /tmp: pppd 2.5.3
+# runs a script only when it and every directory above it belong to root
+# and are not group or other writable.
 RSG_IPUP=/etc/ppp/rsg-ip-up
 RSG_PASSED=0
 RSG_FAILED=0
@@ -131,9 +134,10 @@ server_start() {
     RSG_SERVER_STARTS=$((RSG_SERVER_STARTS + 1))
     local mode=()
     if pppoe-server -h 2>&1 | grep -q -- '-k '; then
-        local plugin
-        plugin=$(ls /usr/lib/pppd/*/pppoe.so 2>/dev/null | head -1)
-        mode=(-k -g "$plugin")
+        # The plugin of the pppd that runs: with pppd 2.5.3 layered over
+        # trixie, 2.5.2's plugin dir is still there and pppd would refuse it.
+        [ -n "${RSG_PPPD_VERSION:-}" ] || RSG_PPPD_VERSION=$(pppd_version)
+        mode=(-k -g "/usr/lib/pppd/$RSG_PPPD_VERSION/pppoe.so")
     fi
     # RSG_SERVER_PPP_DIR=DIR: the server and its pppds see DIR as /etc/ppp
     # (a bind mount in the mount namespace `ip netns exec` gives them

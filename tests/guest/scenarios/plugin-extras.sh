@@ -1,7 +1,7 @@
 #!/bin/bash
 # rs-pppoe.so specifics, run inside the test guest:
 #
-#   tests/guest/run.sh --pppd 2.4.9|2.5.2 plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]
+#   tests/guest/run.sh --pppd 2.4.9|2.5.2|2.5.3 plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]
 #
 # a. every option name and alias, with real pppd's parser and `dryrun`:
 #    values taken (exit 0), clamped (exit 0 and a warning naming the value
