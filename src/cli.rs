@@ -296,6 +296,16 @@ impl Hooks for CliHooks {
                     report(format_args!("ignoring frame from {from}: {reason}"));
                 }
             }
+            Event::AcError {
+                from,
+                reason,
+                retry_in,
+            } => {
+                let retry = retry_in
+                    .map(|delay| format!("; PADR again in {:.1} s", delay.as_secs_f64()))
+                    .unwrap_or_default();
+                report(format_args!("ignoring frame from {from}: {reason}{retry}"));
+            }
             _ => {}
         }
     }

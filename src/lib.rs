@@ -12,6 +12,9 @@
 //!   over a [`sys`] socket.
 //! * [`scan`] — discovery on several interfaces or VLANs at once ("where
 //!   does an AC answer?").
+//! * [`session_record`] — the records of live sessions under
+//!   `/var/lib/rs-pppoe`, locked by the pppd that owns each; the plugin
+//!   writes and sweeps them, `rs-pppoe-discovery --terminate` respects them.
 //! * [`cli`] — `rs-pppoe-discovery`, the diagnostic.
 //! * [`plugin`] — the pppd plugin's logic behind a small host trait, so it is
 //!   testable without pppd; [`ffi`] binds it to the real pppd ABI.
@@ -26,5 +29,6 @@ pub mod driver;
 mod ffi;
 pub mod plugin;
 pub mod scan;
+pub mod session_record;
 pub mod sys;
 pub mod wire;

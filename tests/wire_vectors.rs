@@ -149,17 +149,19 @@ fn real_server_pado_and_pads_give_a_session_and_our_padr_matches_pppoes() {
 }
 
 #[test]
-fn real_no_slots_pads_is_rejected_with_the_servers_text_and_the_wait_goes_on() {
+fn real_no_slots_pads_is_reported_with_the_servers_text_and_the_padr_repeats_after_1_s() {
     let now = Instant::now();
     let mut client = voip_client(now);
     client.handle_frame(now, &vector("pado_for_voip"));
     client.poll_transmit(now);
-    let deadline = client.poll_at();
-    let event = client.handle_frame(
-        now + Duration::from_millis(1),
-        &vector("pads_ac_system_error"),
-    );
-    let Event::Rejected { from, reason } = event else {
+    let answered = now + Duration::from_millis(1);
+    let event = client.handle_frame(answered, &vector("pads_ac_system_error"));
+    let Event::AcError {
+        from,
+        reason,
+        retry_in,
+    } = event
+    else {
         panic!("{event:?}")
     };
     assert_eq!(from, AC);
@@ -171,7 +173,8 @@ fn real_no_slots_pads_is_rejected_with_the_servers_text_and_the_wait_goes_on() {
         reason.to_string(),
         "PADS: AC-System-Error: RP-PPPoE: Server: No client slots available"
     );
-    assert_eq!(client.poll_at(), deadline);
+    assert_eq!(retry_in, Some(Duration::from_secs(1)));
+    assert_eq!(client.poll_at(), Some(answered + Duration::from_secs(1)));
     assert!(client.outcome().is_none());
 }
 

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::discovery::padt_frame;
 use crate::scan;
+use crate::session_record::{self, RecordStore};
 use crate::sys::pppox::attached_sessions;
 use crate::wire::MacAddr;
 
@@ -117,11 +118,6 @@ pub(super) fn terminate(
     // The kernel lists every session a PPPoE socket of this host (of this
     // network namespace) is attached to: a running pppd's. Ending it under
     // that pppd would leave it talking to nobody.
-    //
-    // SEAM(recovery, issue 8): once session records live under
-    // /var/lib/rs-pppoe, locked by their pppd, also refuse a session whose
-    // record is held (`RecordStore::candidates` + `claim` → `Claim::Held`):
-    // that covers a pppd between its PADS and attaching its socket.
     match attached_sessions() {
         Ok(attached) => {
             if let Some(held) = attached
@@ -141,6 +137,31 @@ pub(super) fn terminate(
         Err(e) => {
             return fail(
                 format_args!("cannot read /proc/net/pppoe to check the session is not ours: {e}"),
+                EXIT_CANNOT_RUN,
+            );
+        }
+    }
+    // A pppd between its PADS and attaching its socket already holds the
+    // session's record (rs-pppoe(8), FILES).
+    let records = RecordStore::new(session_record::DEFAULT_DIR);
+    match records.held_record(interface, session_id, ac_mac) {
+        Ok(None) => {}
+        Ok(Some(record)) => {
+            return fail(
+                format_args!(
+                    "session {session_id} with {ac_mac} is held by a running pppd (its record \
+                     {} is locked): stop that pppd instead",
+                    record.display()
+                ),
+                EXIT_CANNOT_RUN,
+            );
+        }
+        Err(e) => {
+            return fail(
+                format_args!(
+                    "cannot read {} to check that no pppd holds the session: {e}",
+                    records.path().display()
+                ),
                 EXIT_CANNOT_RUN,
             );
         }

@@ -3,7 +3,7 @@
 //! [`Config`] one client runs with on one interface.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::wire::{self, MacAddr};
 
@@ -111,6 +111,9 @@ pub struct Config {
     pub max_payload: Option<u16>,
     /// Session or listing.
     pub mode: Mode,
+    /// ACs we sent a PADT for a stale session just before this discovery,
+    /// and when: they may answer "busy" while they release it.
+    pub released: Vec<(MacAddr, Instant)>,
 }
 
 impl Config {
@@ -127,6 +130,7 @@ impl Config {
             attempts: DEFAULT_ATTEMPTS,
             max_payload: None,
             mode: Mode::Session,
+            released: Vec::new(),
         }
     }
 

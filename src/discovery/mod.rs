@@ -26,7 +26,16 @@
 //! * a rejected frame never ends or shortens a wait: one forged error-tag
 //!   PADO does not make us give up;
 //! * a PADS is taken only from the chosen AC, and session id 0 or 0xFFFF is
-//!   refused.
+//!   refused;
+//! * when the chosen AC answers the PADR with AC-System-Error or
+//!   Generic-Error (typically "no free slot" while it still releases our
+//!   previous session), the PADR goes out again 1 s later, up to 3 times,
+//!   before the normal backoff — never faster, however many error PADS
+//!   arrive; the first repeat to an AC we just sent a stale PADT waits until
+//!   [`RELEASE_WAIT`] after it. Service-Name-Error gets no quick repeat (see
+//!   `policy::is_transient_error`). Each PADR's error answer is reported
+//!   once ([`Event::AcError`]); more before the next PADR are a flood and
+//!   come as plain rejections.
 //!
 //! The pieces: `config` (what the user asked for), `policy` (which
 //! frames are acceptable, how long to wait), `frames` (what we send),
@@ -40,7 +49,7 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::wire::{self, DiscoveryFrame, MacAddr};
 
@@ -49,8 +58,11 @@ pub use config::{
     NO_SERVICE_NAME, Settings,
 };
 pub use frames::padt_frame;
-use policy::{Attempts, OfferList, Verdict};
-pub use policy::{MAX_LISTED_OFFERS, MAX_WAIT, Offer, Rejection, Session};
+use policy::{Attempts, OfferList, QuickRetry, Verdict};
+pub use policy::{
+    MAX_LISTED_OFFERS, MAX_WAIT, Offer, QUICK_RETRIES, QUICK_RETRY_DELAY, RELEASE_WAIT, Rejection,
+    Session,
+};
 pub use summary::{Admission, FilterNames, RefusalLog, Summary};
 
 /// What a received frame meant.
@@ -62,6 +74,15 @@ pub enum Event {
     Rejected { from: MacAddr, reason: Rejection },
     /// An acceptable offer. In session mode, a PADR to it follows.
     Offer(Offer),
+    /// The chosen AC answered our PADR with an error tag (`reason` is a
+    /// [`Rejection::ErrorTag`]). Once per PADR; further error PADS before
+    /// the next PADR come as [`Event::Rejected`]. `retry_in`: the PADR goes
+    /// out again that soon; `None`: the normal backoff decides.
+    AcError {
+        from: MacAddr,
+        reason: Rejection,
+        retry_in: Option<Duration>,
+    },
     /// The session is confirmed; discovery is over.
     Confirmed(Session),
 }
@@ -164,6 +185,7 @@ enum State {
         attempts: Attempts,
         offer: Offer,
         rejected: u32,
+        quick: QuickRetry,
     },
     /// Finished.
     Done(Outcome),
@@ -258,14 +280,26 @@ impl Client {
                 attempts,
                 offer,
                 rejected,
+                quick,
             } => {
-                if now >= attempts.deadline && !attempts.next(now, limit) {
-                    let failure = Failure::NoConfirmation {
-                        ac_mac: offer.ac_mac,
-                        rejected: *rejected,
-                    };
-                    self.state = State::Done(Outcome::Failed(failure));
-                    return None;
+                if now >= attempts.deadline {
+                    if quick.pending {
+                        // The early repeat: the same attempt again, with
+                        // its full wait after it.
+                        quick.pending = false;
+                        attempts.deadline = now + attempts.wait;
+                        attempts.unsent = true;
+                    } else if !attempts.next(now, limit) {
+                        let failure = Failure::NoConfirmation {
+                            ac_mac: offer.ac_mac,
+                            rejected: *rejected,
+                        };
+                        self.state = State::Done(Outcome::Failed(failure));
+                        return None;
+                    }
+                }
+                if attempts.unsent {
+                    quick.reported = false;
                 }
                 (attempts, Frame::Padr)
             }
@@ -345,7 +379,42 @@ impl Client {
                             *mismatched += 1;
                         }
                     }
-                    State::Requesting { rejected, .. } => *rejected += 1,
+                    State::Requesting {
+                        rejected,
+                        attempts,
+                        quick,
+                        ..
+                    } => {
+                        *rejected += 1;
+                        if let Rejection::ErrorTag { tag, .. } = &reason {
+                            // Only the chosen AC's answer, with our
+                            // Host-Uniq, gets this far (policy).
+                            if !quick.reported {
+                                quick.reported = true;
+                                let first = quick.left == QUICK_RETRIES;
+                                let retry_in = (policy::is_transient_error(*tag) && quick.left > 0)
+                                    .then(|| {
+                                        quick.left -= 1;
+                                        quick.pending = true;
+                                        let mut due = now + QUICK_RETRY_DELAY;
+                                        // Give an AC that is releasing the
+                                        // session we just ended time to finish.
+                                        for (mac, padt) in &self.config.released {
+                                            if first && *mac == frame.src {
+                                                due = due.max(*padt + RELEASE_WAIT);
+                                            }
+                                        }
+                                        attempts.deadline = due;
+                                        due - now
+                                    });
+                                return Event::AcError {
+                                    from: frame.src,
+                                    reason,
+                                    retry_in,
+                                };
+                            }
+                        }
+                    }
                     State::Done(_) => {}
                 }
                 Event::Rejected {
@@ -364,6 +433,7 @@ impl Client {
                             attempts,
                             offer: offer.clone(),
                             rejected: 0,
+                            quick: QuickRetry::new(),
                         };
                     }
                     _ => {}

@@ -24,6 +24,26 @@ pub const MAX_WAIT: Duration = Duration::from_secs(300);
 /// broadcast PADI from as many source MACs as it likes.
 pub const MAX_LISTED_OFFERS: usize = 64;
 
+/// After the chosen AC answers a PADR with AC-System-Error or
+/// Generic-Error, the PADR goes out again this long after that answer...
+pub const QUICK_RETRY_DELAY: Duration = Duration::from_secs(1);
+/// ...at most this many times per discovery, before the normal backoff.
+///
+/// An AC that is still releasing our previous session (after the stale
+/// PADT) typically says "no free slot" and frees it within a second or two;
+/// retrying then saves the rest of the 5 s PADS wait. Never faster than
+/// [`QUICK_RETRY_DELAY`], so a flood of error PADS cannot turn into a PADR
+/// storm (the reference plugin repeats its PADR at once).
+pub const QUICK_RETRIES: u32 = 3;
+
+/// An AC we just sent a PADT for a stale session gets this long from that
+/// PADT before our first early repeat. Releasing a session takes an AC a
+/// moment: pppoe-server's pppd, for one, waits out an LCP
+/// Terminate-Request (1 s at `lcp-restart 1`) and then tears the session
+/// down; measured in the test guest it freed the slot 0.9 to 1.4 s after
+/// the PADT. A repeat just before that costs a whole extra second.
+pub const RELEASE_WAIT: Duration = Duration::from_millis(1500);
+
 /// An acceptable PADO, reduced to what the user and the PADR need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offer {
@@ -365,6 +385,38 @@ fn valid_max_payload(frame: &DiscoveryFrame<'_>) -> Option<u16> {
         .tag(TagType::PppMaxPayload)
         .and_then(Tag::max_payload)
         .filter(|&v| v >= DEFAULT_MAX_PAYLOAD)
+}
+
+/// True for the error tags that may clear up by themselves (the AC is busy
+/// or out of resources), so a quick PADR repeat is worth it.
+/// Service-Name-Error is the AC refusing what we asked for: repeating the
+/// same request at once cannot help, so it waits for the normal backoff
+/// (a real AC then stays silent or refuses again, and discovery fails with
+/// pppd's usual retry behind it; a forged one cannot end discovery early).
+pub(super) fn is_transient_error(tag: TagType) -> bool {
+    matches!(tag, TagType::AcSystemError | TagType::GenericError)
+}
+
+/// The early PADR repeats of one discovery (see [`QUICK_RETRIES`]).
+#[derive(Debug, Clone)]
+pub(super) struct QuickRetry {
+    /// Early repeats still allowed.
+    pub left: u32,
+    /// The current deadline is an early repeat, not the end of a wait.
+    pub pending: bool,
+    /// An error PADS was reported since the last PADR; more before the next
+    /// PADR are a flood.
+    pub reported: bool,
+}
+
+impl QuickRetry {
+    pub fn new() -> QuickRetry {
+        QuickRetry {
+            left: QUICK_RETRIES,
+            pending: false,
+            reported: false,
+        }
+    }
 }
 
 /// Retransmission state of one phase: pppd's `T, 2T, 4T, …` waits, each an

@@ -185,7 +185,7 @@ impl Summary {
 
     /// The meaning of a received frame.
     pub fn event(&mut self, event: &Event) {
-        let Event::Rejected { from, reason } = event else {
+        let (Event::Rejected { from, reason } | Event::AcError { from, reason, .. }) = event else {
             return;
         };
         let from = *from;

@@ -371,11 +371,6 @@ fn pads_only_from_the_chosen_ac_and_never_with_a_reserved_session_id() {
         rejection(client.handle_frame(t.at(4), &AcFrame::pads(AC1, 0).bytes())),
         Rejection::BadSessionId(0)
     );
-    let error = AcFrame::pads(AC1, 9).with(TagType::AcSystemError, b"out of sessions");
-    assert_eq!(
-        rejection(client.handle_frame(t.at(5), &error.bytes())).to_string(),
-        "PADS: AC-System-Error: out of sessions"
-    );
     // None of the above shortened the PADS wait, which started at 1 ms.
     assert_eq!(client.poll_at(), Some(t.at(5_001)));
     assert!(matches!(
@@ -673,6 +668,214 @@ fn many_attempts_cap_each_wait() {
         last,
         5_000 + 10_000 + 20_000 + 40_000 + 80_000 + 160_000 + 300_000 * 4
     );
+}
+
+/// Feeds an error PADS from AC1 at `ms` and returns the event.
+fn error_pads(client: &mut Client, t: &Timeline, ms: u64, tag: TagType, text: &[u8]) -> Event {
+    let pads = AcFrame::pads(AC1, 0).with(tag, text).bytes();
+    client.handle_frame(t.at(ms), &pads)
+}
+
+/// The millisecond of every PADR sent from `from` up to `to` (polled each
+/// millisecond), with `on_ms` called first at each millisecond.
+fn padr_times(
+    client: &mut Client,
+    t: &Timeline,
+    from: u64,
+    to: u64,
+    mut on_ms: impl FnMut(&mut Client, u64),
+) -> Vec<u64> {
+    let mut sends = Vec::new();
+    for ms in from..=to {
+        on_ms(client, ms);
+        for frame in sent(client, t.at(ms)) {
+            assert_eq!(frame.0, Code::Padr);
+            sends.push(ms);
+        }
+        if client.outcome().is_some() {
+            break;
+        }
+    }
+    sends
+}
+
+/// A client that got AC1's PADO at 100 ms and sent its PADR then.
+fn requesting(t: &Timeline) -> Client {
+    let mut client = Client::new(config(), t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    client.handle_frame(t.at(100), &AcFrame::pado(AC1, b"A").bytes());
+    assert_eq!(codes(&sent(&mut client, t.at(100))), [Code::Padr]);
+    client
+}
+
+#[test]
+fn an_error_pads_is_reported_with_printable_text_and_a_padr_1_s_later() {
+    let t = Timeline::new();
+    let mut client = requesting(&t);
+    let event = error_pads(
+        &mut client,
+        &t,
+        150,
+        TagType::AcSystemError,
+        b"No client slots\x07",
+    );
+    let Event::AcError {
+        from,
+        reason,
+        retry_in,
+    } = event
+    else {
+        panic!("expected AcError, got {event:?}")
+    };
+    assert_eq!(from, AC1);
+    assert_eq!(
+        reason.to_string(),
+        "PADS: AC-System-Error: No client slots\\x07",
+        "AC text is made printable"
+    );
+    assert_eq!(retry_in, Some(Duration::from_secs(1)));
+    assert_eq!(client.poll_at(), Some(t.at(1_150)));
+}
+
+#[test]
+fn error_pads_answers_get_three_quick_repeats_then_waits_of_5_10_20_s() {
+    let t = Timeline::new();
+    let mut client = requesting(&t);
+    let mut sends = vec![100];
+    let mut answered = 0;
+    let mut retries = Vec::new();
+    for ms in 101..=60_000 {
+        // The AC answers each PADR with "no slot", 50 ms after it.
+        if sends.len() > answered && ms == sends[answered] + 50 {
+            answered += 1;
+            let Event::AcError { retry_in, .. } =
+                error_pads(&mut client, &t, ms, TagType::AcSystemError, b"busy")
+            else {
+                panic!("one error report per PADR")
+            };
+            retries.push(retry_in.map(|d| d.as_millis()));
+        }
+        for frame in sent(&mut client, t.at(ms)) {
+            assert_eq!(frame.0, Code::Padr);
+            sends.push(ms);
+        }
+        if client.outcome().is_some() {
+            assert_eq!(ms, 8_250 + 10_000 + 20_000);
+            break;
+        }
+    }
+    assert_eq!(
+        sends,
+        [100, 1_150, 2_200, 3_250, 8_250, 18_250],
+        "three quick repeats 1 s after each error, then the normal 5, 10, 20 s"
+    );
+    assert_eq!(
+        retries,
+        [Some(1000), Some(1000), Some(1000), None, None, None]
+    );
+    assert!(matches!(
+        client.outcome(),
+        Some(Outcome::Failed(Failure::NoConfirmation { rejected: 6, .. }))
+    ));
+}
+
+#[test]
+fn the_session_comes_up_on_the_quick_repeat() {
+    let t = Timeline::new();
+    let mut client = requesting(&t);
+    error_pads(&mut client, &t, 130, TagType::GenericError, b"try later");
+    assert!(sent(&mut client, t.at(1_129)).is_empty());
+    assert_eq!(codes(&sent(&mut client, t.at(1_130))), [Code::Padr]);
+    let event = client.handle_frame(t.at(1_140), &AcFrame::pads(AC1, 0x77).bytes());
+    assert!(matches!(
+        event,
+        Event::Confirmed(Session {
+            session_id: 0x77,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_flood_of_error_pads_is_reported_once_per_padr_and_never_speeds_padrs_up() {
+    let t = Timeline::new();
+    let mut client = requesting(&t);
+    let mut reports = 0;
+    let mut quiet = 0;
+    // An error PADS every 10 ms for 12 s.
+    let sends = padr_times(&mut client, &t, 101, 12_000, |client, ms| {
+        if ms % 10 == 0 {
+            match error_pads(client, &t, ms, TagType::AcSystemError, b"flood") {
+                Event::AcError { .. } => reports += 1,
+                Event::Rejected {
+                    reason: Rejection::ErrorTag { .. },
+                    ..
+                } => quiet += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+    });
+    assert_eq!(
+        sends,
+        [1_110, 2_120, 3_130, 8_130],
+        "PADRs at least 1 s apart"
+    );
+    assert_eq!(reports, 1 + sends.len(), "one report per PADR sent");
+    assert!(quiet > 1_000, "the rest are counted quietly: {quiet}");
+}
+
+#[test]
+fn service_name_error_gets_no_quick_repeat() {
+    let t = Timeline::new();
+    let mut client = requesting(&t);
+    let event = error_pads(
+        &mut client,
+        &t,
+        150,
+        TagType::ServiceNameError,
+        b"no such service",
+    );
+    assert!(
+        matches!(event, Event::AcError { retry_in: None, .. }),
+        "{event:?}"
+    );
+    assert_eq!(client.poll_at(), Some(t.at(5_100)), "the normal wait");
+    let sends = padr_times(&mut client, &t, 101, 6_000, |_, _| {});
+    assert_eq!(sends, [5_100]);
+}
+
+#[test]
+fn the_first_repeat_to_an_ac_we_just_sent_a_stale_padt_waits_until_1_5_s_after_it() {
+    let t = Timeline::new();
+    let mut cfg = config();
+    // The plugin sent AC1 a PADT for a stale session at 0 ms (and AC2 one
+    // long ago, which does not matter).
+    cfg.released = vec![(AC2, t.at(0)), (AC1, t.at(0))];
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    client.handle_frame(t.at(100), &AcFrame::pado(AC1, b"A").bytes());
+    assert_eq!(codes(&sent(&mut client, t.at(100))), [Code::Padr]);
+    let Event::AcError { retry_in, .. } =
+        error_pads(&mut client, &t, 150, TagType::AcSystemError, b"busy")
+    else {
+        panic!()
+    };
+    assert_eq!(retry_in, Some(Duration::from_millis(1_350)));
+    let mut answered = 0;
+    let sends = padr_times(&mut client, &t, 101, 4_000, |client, ms| {
+        // Still busy at the first repeat; the next one is 1 s after that
+        // answer, as always.
+        if ms == 1_520 && answered == 0 {
+            answered += 1;
+            let Event::AcError { retry_in, .. } =
+                error_pads(client, &t, ms, TagType::AcSystemError, b"busy")
+            else {
+                panic!()
+            };
+            assert_eq!(retry_in, Some(Duration::from_secs(1)));
+        }
+    });
+    assert_eq!(sends, [1_500, 2_520]);
 }
 
 #[test]

@@ -12,6 +12,7 @@ use std::os::fd::RawFd;
 
 use crate::discovery::{Config, Outcome};
 use crate::driver::Hooks;
+use crate::sys::pppox::AttachedSession;
 use crate::sys::{InterfaceError, LinkProblem, LinkState};
 use crate::wire::MacAddr;
 
@@ -142,4 +143,7 @@ pub trait Network {
     ) -> Result<Outcome, DiscoveryError>;
     /// Sends one discovery frame (a PADT) on `ifname`.
     fn send_discovery_frame(&mut self, ifname: &str, frame: &[u8]) -> io::Result<()>;
+    /// The sessions some AF_PPPOX socket on this host is attached to (ours
+    /// or another process's): those are alive, whatever a record says.
+    fn attached_sessions(&mut self) -> io::Result<Vec<AttachedSession>>;
 }

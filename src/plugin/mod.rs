@@ -20,8 +20,12 @@
 //!   error that says so, rather than "unrecognized option";
 //! * a PADT is sent on every disconnect, with our real MAC, also in
 //!   `pppoe-sess` mode and on pppd 2.4.9;
-//! * a session left behind by a pppd that died is terminated (PADT) before
-//!   the next discovery on the same interface;
+//! * a session left behind by a pppd that died, or by a boot that ended
+//!   without a clean stop, is terminated (PADT) before the next discovery
+//!   on the same interface; sessions of pppd that still run (also after
+//!   `updetach`) are never touched (`recovery`);
+//! * a session another socket on this host already holds (`EALREADY`) is
+//!   reported, never ended with a PADT;
 //! * AC-controlled text is made printable before it reaches logs or the
 //!   script environment.
 
@@ -30,25 +34,23 @@ mod mtu;
 mod options;
 pub mod panic_boundary;
 mod pppd_log;
-mod session_file;
+mod recovery;
 mod sys_network;
-
-use std::path::PathBuf;
 
 use crate::discovery::{
     self, Admission, Config, Event, Failure, FilterNames, Mode, Outcome, RefusalLog, Summary,
 };
 use crate::driver::{Direction, Hooks};
 use crate::sys::{InterfaceError, LinkProblem};
-use crate::wire::printable;
+use crate::wire::{MacAddr, printable};
 
+pub use crate::session_record::{RecordPlaces, SessionRecord};
 pub use host::{DiscoveryError, Host, InterfaceInfo, LcpMru, Level, Network, SessionSocket};
 pub use mtu::PPPOE_OVERHEAD;
 pub use options::{
     Adjusted, ExistingSession, IntRule, OPTION_NAMES, OptionError, OptionName, Outside,
     PluginOptions, RawOptions, SESSION_ID_RANGE,
 };
-pub use session_file::{SessionRecord, SessionStore};
 pub use sys_network::SysNetwork;
 
 /// Interface names are at most 15 bytes (the kernel's `IFNAMSIZ` is 16 with
@@ -72,8 +74,9 @@ pub enum DeviceWord {
 struct ActiveSession<S> {
     socket: S,
     record: SessionRecord,
-    /// Whether `record` was written to the session store.
-    recorded: bool,
+    /// The record on disk, locked while the session lives (sessions we
+    /// discovered, when it could be written).
+    held: Option<crate::session_record::HeldRecord>,
 }
 
 /// The plugin's state between pppd's calls.
@@ -81,36 +84,32 @@ struct ActiveSession<S> {
 pub struct Plugin<H: Host, N: Network> {
     host: H,
     net: N,
-    store: SessionStore,
-    proc_dir: PathBuf,
+    recovery: recovery::Recovery,
     interface: Option<String>,
     options: Option<PluginOptions>,
     /// LCP settings after `check_options`; every connect starts from these.
     configured_mru: Option<LcpMru>,
+    /// The stale sessions this connect ended (AC, PADT time), for discovery.
+    released: Vec<(MacAddr, std::time::Instant)>,
     active: Option<ActiveSession<N::Session>>,
 }
 
 impl<H: Host, N: Network> Plugin<H, N> {
-    /// A plugin keeping session records in `/run/rs-pppoe`.
+    /// A plugin keeping session records in `/var/lib/rs-pppoe`.
     pub fn new(host: H, net: N) -> Plugin<H, N> {
-        Plugin::with_paths(host, net, session_file::DEFAULT_DIR, "/proc")
+        Plugin::with_records(host, net, RecordPlaces::system())
     }
 
-    /// A plugin with its own record and `/proc` directories (for tests).
-    pub fn with_paths(
-        host: H,
-        net: N,
-        session_dir: impl Into<PathBuf>,
-        proc_dir: impl Into<PathBuf>,
-    ) -> Plugin<H, N> {
+    /// A plugin with its own record directories and boot id (for tests).
+    pub fn with_records(host: H, net: N, places: RecordPlaces) -> Plugin<H, N> {
         Plugin {
             host,
             net,
-            store: SessionStore::new(session_dir),
-            proc_dir: proc_dir.into(),
+            recovery: recovery::Recovery::new(places),
             interface: None,
             options: None,
             configured_mru: None,
+            released: Vec::new(),
             active: None,
         }
     }
@@ -285,8 +284,8 @@ impl<H: Host, N: Network> Plugin<H, N> {
         let (session, discovered) = self.obtain_session(&interface, &options, link, mru)?;
         self.announce(&interface, &session);
         let record = SessionRecord {
+            boot_id: self.recovery.boot_id(),
             pid: self.host.pid(),
-            comm: read_comm(&self.proc_dir, self.host.pid()),
             interface,
             session_id: session.session_id,
             ac_mac: session.ac_mac,
@@ -322,7 +321,9 @@ impl<H: Host, N: Network> Plugin<H, N> {
         // A pppoe-sess session is managed by whoever started us (normally
         // pppoe-server); stale-session cleanup is for sessions we discover.
         if options.existing_session.is_none() {
-            self.terminate_stale_session(interface);
+            self.released = self
+                .recovery
+                .terminate_stale(&self.host, &mut self.net, interface);
         }
     }
 
@@ -347,6 +348,7 @@ impl<H: Host, N: Network> Plugin<H, N> {
         let mut config =
             Config::from_settings(link.mac, &options.discovery, self.host.pid(), Mode::Session);
         config.max_payload = mtu::max_payload_to_advertise(mru);
+        config.released = std::mem::take(&mut self.released);
         let session = self.discover(interface, config, options.verbose)?;
         self.host
             .set_lcp_mru(mtu::cap_to_session(mru, session.payload_limit()));
@@ -385,21 +387,40 @@ impl<H: Host, N: Network> Plugin<H, N> {
         discovered: bool,
     ) -> Result<i32, ConnectError> {
         if let Err(source) = socket.connect(record.session_id, record.ac_mac) {
+            // Another socket on this host has the session (the AC handed it
+            // out twice, e.g. to two pppd with the same pppoe-host-uniq): a
+            // PADT would end it for its holder.
+            if source.raw_os_error() == Some(libc::EALREADY) {
+                return Err(ConnectError::HeldElsewhere {
+                    session_id: record.session_id,
+                    ac_mac: record.ac_mac,
+                    interface: record.interface,
+                });
+            }
             // A session we discovered and cannot use would sit on the AC
             // until its own timers expire.
             if discovered {
-                self.send_padt(&record, " (the session socket could not be attached)");
+                send_padt(
+                    &self.host,
+                    &mut self.net,
+                    &record,
+                    " (the session socket could not be attached)",
+                );
             }
             return Err(ConnectError::Attach(source));
         }
         // A pppoe-sess session belongs to whoever started us (pppoe-server);
         // only sessions we discovered are ours to clean up after a crash.
-        let recorded = discovered && self.record_session(&record);
+        let held = if discovered {
+            self.recovery.record(&self.host, &record)
+        } else {
+            None
+        };
         let fd = socket.raw_fd();
         self.active = Some(ActiveSession {
             socket,
             record,
-            recorded,
+            held,
         });
         Ok(fd)
     }
@@ -420,17 +441,9 @@ impl<H: Host, N: Network> Plugin<H, N> {
             );
         }
         drop(active.socket);
-        self.send_padt(&active.record, "");
-        if active.recorded {
-            if let Err(e) = self.store.remove(&active.record.interface) {
-                self.host.log(
-                    Level::Warn,
-                    &format!(
-                        "Could not remove {}: {e}",
-                        self.store.path(&active.record.interface).display()
-                    ),
-                );
-            }
+        send_padt(&self.host, &mut self.net, &active.record, "");
+        if let Some(held) = active.held {
+            self.recovery.forget(&self.host, held);
         }
     }
 
@@ -479,99 +492,6 @@ impl<H: Host, N: Network> Plugin<H, N> {
             }),
         }
     }
-
-    /// Sends the PADT a record describes. `why` is appended to the log line.
-    fn send_padt(&mut self, record: &SessionRecord, why: &str) -> bool {
-        let frame = discovery::padt_frame(
-            record.our_mac,
-            record.ac_mac,
-            record.session_id,
-            &record.host_uniq,
-            record.cookie.as_deref(),
-            record.relay_id.as_deref(),
-        );
-        match self.net.send_discovery_frame(&record.interface, &frame) {
-            Ok(()) => {
-                self.host.log(Level::Info, &format!("Sent PADT{why}"));
-                true
-            }
-            Err(e) => {
-                self.host.log(
-                    Level::Warn,
-                    &format!(
-                        "Could not send PADT for session {} to {}: {e}",
-                        record.session_id, record.ac_mac
-                    ),
-                );
-                false
-            }
-        }
-    }
-
-    /// Terminates a session an earlier pppd left behind on `interface`.
-    fn terminate_stale_session(&mut self, interface: &str) {
-        let record = match self.store.load(interface) {
-            Ok(None) => return,
-            Ok(Some(Ok(record))) => record,
-            Ok(Some(Err(e))) => {
-                self.host.log(
-                    Level::Warn,
-                    &format!(
-                        "Discarding unreadable session record {}: {e}",
-                        self.store.path(interface).display()
-                    ),
-                );
-                let _ = self.store.remove(interface);
-                return;
-            }
-            Err(e) => {
-                self.host.log(
-                    Level::Warn,
-                    &format!("Cannot read {}: {e}", self.store.path(interface).display()),
-                );
-                return;
-            }
-        };
-        if record.pid != self.host.pid() && record.owner_is_running(&self.proc_dir) {
-            self.host.log(
-                Level::Debug,
-                &format!(
-                    "PPPoE session {} on {interface} belongs to running pppd {}; leaving it",
-                    record.session_id, record.pid
-                ),
-            );
-            return;
-        }
-        let why = format!(
-            " for stale session {} with {} (left by pppd {})",
-            record.session_id, record.ac_mac, record.pid
-        );
-        self.send_padt(&record, &why);
-        let _ = self.store.remove(interface);
-    }
-
-    /// Writes the session record unless another running pppd owns the
-    /// interface's record. Returns whether it was written.
-    fn record_session(&mut self, record: &SessionRecord) -> bool {
-        if let Ok(Some(Ok(existing))) = self.store.load(&record.interface) {
-            if existing.pid != record.pid && existing.owner_is_running(&self.proc_dir) {
-                return false;
-            }
-        }
-        match self.store.save(record) {
-            Ok(()) => true,
-            Err(e) => {
-                self.host.log(
-                    Level::Warn,
-                    &format!(
-                        "Cannot write {} (a PADT after a crash will not be possible): {e}",
-                        self.store.path(&record.interface).display()
-                    ),
-                );
-                false
-            }
-        }
-    }
 }
 
 /// Why a connect attempt ended without a session. Each is logged once, in
@@ -605,6 +525,12 @@ enum ConnectError {
     },
     /// The session socket could not be attached to the session.
     Attach(std::io::Error),
+    /// Another socket on this host is attached to the session already.
+    HeldElsewhere {
+        session_id: u16,
+        ac_mac: MacAddr,
+        interface: String,
+    },
 }
 
 impl ConnectError {
@@ -655,6 +581,18 @@ impl ConnectError {
                 Level::Error,
                 &format!("Failed to connect PPPoE socket: {source}"),
             ),
+            ConnectError::HeldElsewhere {
+                session_id,
+                ac_mac,
+                interface,
+            } => host.log(
+                Level::Error,
+                &format!(
+                    "PPPoE session {session_id} with {ac_mac} on {interface} is held by another process on this host \
+                     (another pppd with the same pppoe-host-uniq?); not using it, and not \
+                     ending it with a PADT"
+                ),
+            ),
         }
     }
 }
@@ -672,10 +610,37 @@ fn attached_session(existing: ExistingSession, options: &PluginOptions) -> disco
     }
 }
 
-fn read_comm(proc_dir: &std::path::Path, pid: u32) -> String {
-    std::fs::read_to_string(proc_dir.join(pid.to_string()).join("comm"))
-        .map(|comm| comm.trim_end_matches('\n').to_owned())
-        .unwrap_or_else(|_| "pppd".to_owned())
+/// Sends the PADT a record describes. `why` is appended to the log line.
+fn send_padt<H: Host, N: Network>(
+    host: &H,
+    net: &mut N,
+    record: &SessionRecord,
+    why: &str,
+) -> bool {
+    let frame = discovery::padt_frame(
+        record.our_mac,
+        record.ac_mac,
+        record.session_id,
+        &record.host_uniq,
+        record.cookie.as_deref(),
+        record.relay_id.as_deref(),
+    );
+    match net.send_discovery_frame(&record.interface, &frame) {
+        Ok(()) => {
+            host.log(Level::Info, &format!("Sent PADT{why}"));
+            true
+        }
+        Err(e) => {
+            host.log(
+                Level::Warn,
+                &format!(
+                    "Could not send PADT for session {} to {}: {e}",
+                    record.session_id, record.ac_mac
+                ),
+            );
+            false
+        }
+    }
 }
 
 /// Logs discovery the way `pppoe-verbose` and pppd's `debug` ask, keeps
@@ -735,6 +700,23 @@ impl<H: Host> Hooks for DiscoveryLog<'_, H> {
                     ));
                 }
                 lines.extend(pppd_log::rejection_lines(*from, reason, self.verbose));
+                lines
+            }
+            Event::AcError {
+                from,
+                reason,
+                retry_in,
+            } => {
+                // Once per PADR (the state machine holds back the rest), so
+                // it needs no budget.
+                self.summary.event(event);
+                let mut lines = pppd_log::rejection_lines(*from, reason, self.verbose);
+                if let Some(delay) = retry_in {
+                    lines.push((
+                        Level::Info,
+                        format!("Sending PADR again in {:.1} s", delay.as_secs_f64()),
+                    ));
+                }
                 lines
             }
         };

@@ -7,6 +7,7 @@ use std::os::fd::{AsFd, AsRawFd, RawFd};
 use super::host::{DiscoveryError, InterfaceInfo, Network, SessionSocket};
 use crate::discovery::{Client, Config, Event, Outcome};
 use crate::driver::{self, Direction, DriverError, Hooks, VlanWatch, WatchFrom};
+use crate::sys::pppox::{self, AttachedSession};
 use crate::sys::{
     IfName, InterfaceError, LinkState, PacketSocket, PppoxSocket, ethernet_link,
     link_problem_behind, link_state,
@@ -135,6 +136,10 @@ impl Network for SysNetwork {
     fn send_discovery_frame(&mut self, ifname: &str, frame: &[u8]) -> io::Result<()> {
         let socket = self.discovery_socket(ifname).map_err(io::Error::other)?;
         socket.send(frame)
+    }
+
+    fn attached_sessions(&mut self) -> io::Result<Vec<AttachedSession>> {
+        pppox::attached_sessions()
     }
 }
 

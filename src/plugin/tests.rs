@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::discovery::{Failure, Offer, Rejection, Session};
+use crate::sys::pppox::AttachedSession;
 use crate::sys::{Carrier, LinkState};
 use crate::wire::{Code, DiscoveryFrame, MacAddr, TagType};
 
@@ -114,13 +115,13 @@ struct FakeSocketLog {
 struct FakeSession {
     fd: i32,
     log: std::rc::Rc<RefCell<FakeSocketLog>>,
-    fail_connect: bool,
+    connect_error: Option<i32>,
 }
 
 impl SessionSocket for FakeSession {
     fn connect(&mut self, session_id: u16, ac_mac: MacAddr) -> io::Result<()> {
-        if self.fail_connect {
-            return Err(io::Error::from_raw_os_error(libc::ENETDOWN));
+        if let Some(errno) = self.connect_error {
+            return Err(io::Error::from_raw_os_error(errno));
         }
         self.log.borrow_mut().connected = Some((session_id, ac_mac));
         Ok(())
@@ -144,7 +145,18 @@ struct FakeNet {
     configs: Vec<Config>,
     sent: Vec<(String, Vec<u8>)>,
     socket_log: std::rc::Rc<RefCell<FakeSocketLog>>,
-    fail_connect: bool,
+    /// What `connect` on a session socket fails with (an errno).
+    connect_error: Option<i32>,
+    /// `/proc/net/pppoe`; `None`: it cannot be read.
+    attached: Option<Vec<AttachedSession>>,
+    /// How many frames had been sent when each discovery started.
+    sent_before_discovery: Vec<usize>,
+    /// A records directory to look at whenever a frame is sent...
+    held_probe: Option<PathBuf>,
+    /// ...and how many of its records were locked at each send.
+    held_at_send: Vec<usize>,
+    /// What sending a frame fails with (an errno).
+    send_error: Option<i32>,
     /// What `link_state` reports (`None`: the ioctl fails).
     link: Option<LinkState>,
     /// Frames each discovery "receives" before its scripted events.
@@ -163,7 +175,12 @@ impl Default for FakeNet {
             configs: Vec::new(),
             sent: Vec::new(),
             socket_log: std::rc::Rc::default(),
-            fail_connect: false,
+            connect_error: None,
+            attached: Some(Vec::new()),
+            sent_before_discovery: Vec::new(),
+            held_probe: None,
+            held_at_send: Vec::new(),
+            send_error: None,
             link: Some(LinkState {
                 admin_up: true,
                 carrier: Carrier::Up,
@@ -217,7 +234,7 @@ impl Network for FakeNet {
         Ok(FakeSession {
             fd: 42,
             log: self.socket_log.clone(),
-            fail_connect: self.fail_connect,
+            connect_error: self.connect_error,
         })
     }
 
@@ -233,6 +250,7 @@ impl Network for FakeNet {
             hooks.frame(Direction::Sent, &padi.expect("a PADI to send"));
         }
         self.configs.push(config);
+        self.sent_before_discovery.push(self.sent.len());
         self.discoveries += 1;
         for frame in &self.received {
             hooks.frame(Direction::Received, frame);
@@ -255,12 +273,27 @@ impl Network for FakeNet {
     }
 
     fn send_discovery_frame(&mut self, ifname: &str, frame: &[u8]) -> io::Result<()> {
+        if let Some(errno) = self.send_error {
+            return Err(io::Error::from_raw_os_error(errno));
+        }
         self.sent.push((ifname.to_owned(), frame.to_vec()));
+        if let Some(dir) = &self.held_probe {
+            self.held_at_send.push(recovery::held_records(dir));
+        }
         Ok(())
+    }
+
+    fn attached_sessions(&mut self) -> io::Result<Vec<AttachedSession>> {
+        self.attached
+            .clone()
+            .ok_or_else(|| io::Error::from_raw_os_error(libc::EACCES))
     }
 }
 
-/// A scratch directory for session records and a fake `/proc`.
+/// This boot's id in the tests.
+const BOOT_ID: &str = "00000000-1111-4222-8333-444444444444";
+
+/// A scratch directory for session records (current and version 1).
 struct Scratch(PathBuf);
 
 impl Scratch {
@@ -268,22 +301,35 @@ impl Scratch {
         let dir =
             std::env::temp_dir().join(format!("rs-pppoe-plugin-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(dir.join("proc")).unwrap();
+        fs::create_dir_all(&dir).unwrap();
         Scratch(dir)
     }
-    fn runs(&self) -> PathBuf {
+    /// `/var/lib/rs-pppoe`.
+    fn records(&self) -> PathBuf {
+        self.0.join("records")
+    }
+    /// `/run/rs-pppoe`.
+    fn legacy(&self) -> PathBuf {
         self.0.join("run")
     }
-    fn proc(&self) -> PathBuf {
-        self.0.join("proc")
+    fn places(&self) -> RecordPlaces {
+        RecordPlaces {
+            dir: self.records(),
+            legacy_dir: self.legacy(),
+            boot_id: Some(BOOT_ID.into()),
+        }
     }
-    fn fake_process(&self, pid: u32, comm: &str) {
-        fs::create_dir_all(self.proc().join(pid.to_string())).unwrap();
-        fs::write(
-            self.proc().join(pid.to_string()).join("comm"),
-            format!("{comm}\n"),
-        )
-        .unwrap();
+    /// The names of the record files, sorted.
+    fn record_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.records())
+            .map(|entries| {
+                entries
+                    .map(|e| e.unwrap().file_name().into_string().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
     }
 }
 
@@ -307,17 +353,11 @@ fn session(max_payload: Option<u16>) -> Session {
 
 /// A plugin before pppd has called check_options (option-parsing stage).
 fn unchecked_plugin(scratch: &Scratch) -> Plugin<FakeHost, FakeNet> {
-    Plugin::with_paths(
-        FakeHost::default(),
-        FakeNet::default(),
-        scratch.runs(),
-        scratch.proc(),
-    )
+    Plugin::with_records(FakeHost::default(), FakeNet::default(), scratch.places())
 }
 
 fn plugin(scratch: &Scratch, net: FakeNet) -> Plugin<FakeHost, FakeNet> {
-    let mut plugin = Plugin::with_paths(FakeHost::default(), net, scratch.runs(), scratch.proc());
-    scratch.fake_process(plugin.host().pid, "pppd");
+    let mut plugin = Plugin::with_records(FakeHost::default(), net, scratch.places());
     plugin
         .check_options(&RawOptions::defaults(), "eth0")
         .expect("defaults are valid");
@@ -327,8 +367,8 @@ fn plugin(scratch: &Scratch, net: FakeNet) -> Plugin<FakeHost, FakeNet> {
 /// A record of session 7 on eth0, left by pppd `pid`.
 fn session_record(pid: u32, host_uniq: Vec<u8>) -> SessionRecord {
     SessionRecord {
+        boot_id: Some(BOOT_ID.into()),
         pid,
-        comm: "pppd".into(),
         interface: "eth0".into(),
         session_id: 7,
         ac_mac: AC_MAC,
@@ -613,7 +653,7 @@ fn discovery_failure_fails_the_attempt_in_pppds_words() {
         );
     }
     assert_eq!(plugin.host().session_number, None);
-    assert!(!scratch.runs().join("eth0.session").exists());
+    assert!(scratch.record_names().is_empty());
 }
 
 #[test]
@@ -655,8 +695,7 @@ fn rfc4638_above_1500_on_a_jumbo_link_when_configured_and_agreed() {
         ..FakeNet::default()
     };
     established(&mut net, Some(8000));
-    let mut plugin = Plugin::with_paths(FakeHost::default(), net, scratch.runs(), scratch.proc());
-    scratch.fake_process(plugin.host().pid, "pppd");
+    let mut plugin = Plugin::with_records(FakeHost::default(), net, scratch.places());
     // pppd's `mru 9000 mtu 9000`.
     plugin.host.mru = LcpMru {
         want_mru: 9000,
@@ -770,8 +809,11 @@ fn disconnect_sends_padt_with_our_mac_and_the_cookie_then_forgets_the_session() 
     established(&mut net, None);
     let mut plugin = plugin(&scratch, net);
     plugin.connect().unwrap();
-    let record = scratch.runs().join("eth0.session");
-    assert!(record.exists(), "a live session is recorded");
+    assert_eq!(
+        scratch.record_names().len(),
+        1,
+        "a live session is recorded"
+    );
 
     plugin.disconnect();
 
@@ -790,7 +832,10 @@ fn disconnect_sends_padt_with_our_mac_and_the_cookie_then_forgets_the_session() 
         Some(&[0xc0, 0x0c][..])
     );
     assert_eq!(plugin.host().logged("Sent PADT"), Some(Level::Info));
-    assert!(!record.exists(), "the record goes with the session");
+    assert!(
+        scratch.record_names().is_empty(),
+        "the record goes with the session"
+    );
 
     // A second disconnect (pppd calls it on every path) does nothing.
     plugin.disconnect();
@@ -816,7 +861,7 @@ fn pppoe_sess_mode_skips_discovery_and_still_sends_a_real_padt() {
     assert_eq!(plugin.host().session_number, Some(4711));
     assert_eq!(plugin.host().env("ACNAME"), None);
     assert!(
-        !scratch.runs().join("eth0.session").exists(),
+        scratch.record_names().is_empty(),
         "pppoe-server owns this session"
     );
 
@@ -834,7 +879,7 @@ fn pppoe_sess_mode_skips_discovery_and_still_sends_a_real_padt() {
 fn failed_socket_connect_after_discovery_terminates_the_session() {
     let scratch = Scratch::new("connect-fail");
     let mut net = FakeNet {
-        fail_connect: true,
+        connect_error: Some(libc::ENETDOWN),
         ..FakeNet::default()
     };
     established(&mut net, None);
@@ -845,89 +890,7 @@ fn failed_socket_connect_after_discovery_terminates_the_session() {
         Some(Level::Error)
     );
     assert_eq!(plugin.net().padts().len(), 1);
-    assert!(!scratch.runs().join("eth0.session").exists());
-}
-
-#[test]
-fn a_session_left_by_a_dead_pppd_is_terminated_before_discovery() {
-    let scratch = Scratch::new("stale");
-    let mut net = FakeNet::default();
-    established(&mut net, None);
-    let mut plugin = plugin(&scratch, net);
-    let stale = SessionRecord {
-        pid: 999_999,
-        comm: "pppd".into(),
-        interface: "eth0".into(),
-        session_id: 7,
-        ac_mac: AC_MAC,
-        our_mac: OUR_MAC,
-        host_uniq: vec![1, 2, 3, 4],
-        cookie: None,
-        relay_id: Some(vec![9]),
-    };
-    SessionStore::new(scratch.runs()).save(&stale).unwrap();
-
-    plugin.connect().unwrap();
-
-    let padts = plugin.net().padts();
-    assert_eq!(padts.len(), 1, "one PADT, for the stale session");
-    assert_eq!(padts[0].session_id, 7);
-    assert_eq!(padts[0].tag_value(TagType::RelaySessionId), Some(&[9][..]));
-    assert!(
-        plugin
-            .host()
-            .logged("Sent PADT for stale session 7")
-            .is_some()
-    );
-    // ...and the record now describes the new session.
-    let record = SessionStore::new(scratch.runs())
-        .load("eth0")
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    assert_eq!(record.session_id, 42);
-    assert_eq!(record.pid, 0x5ecf);
-}
-
-#[test]
-fn a_session_of_another_running_pppd_is_left_alone() {
-    let scratch = Scratch::new("alive");
-    let mut net = FakeNet::default();
-    established(&mut net, None);
-    let mut plugin = plugin(&scratch, net);
-    scratch.fake_process(31337, "pppd");
-    let theirs = session_record(31337, vec![1]);
-    SessionStore::new(scratch.runs()).save(&theirs).unwrap();
-
-    plugin.connect().unwrap();
-
-    assert!(plugin.net().padts().is_empty());
-    let record = SessionStore::new(scratch.runs())
-        .load("eth0")
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    assert_eq!(record, theirs, "their record is not overwritten");
-}
-
-#[test]
-fn an_unreadable_session_record_is_discarded() {
-    let scratch = Scratch::new("garbage");
-    let mut net = FakeNet::default();
-    established(&mut net, None);
-    let mut plugin = plugin(&scratch, net);
-    fs::create_dir_all(scratch.runs()).unwrap();
-    fs::write(
-        scratch.runs().join("eth0.session"),
-        "version=1\nsession=\u{0}\n",
-    )
-    .unwrap();
-    plugin.connect().unwrap();
-    assert_eq!(
-        plugin.host().logged("Discarding unreadable session record"),
-        Some(Level::Warn)
-    );
-    assert!(plugin.net().padts().is_empty());
+    assert!(scratch.record_names().is_empty());
 }
 
 #[test]
@@ -983,27 +946,6 @@ fn with_pppd_debug_every_discovery_frame_is_logged() {
         ]
         .map(|line| (Level::Debug, line.to_owned())),
         "pppd's packet dump"
-    );
-}
-
-#[test]
-fn pppoe_sess_mode_leaves_session_records_alone() {
-    let scratch = Scratch::new("sess-record");
-    let mut plugin = plugin(&scratch, FakeNet::default());
-    let stale = session_record(999_999, vec![1]);
-    SessionStore::new(scratch.runs()).save(&stale).unwrap();
-    let raw = RawOptions {
-        existing_session: Some(b"4711:02:ac:00:00:00:0f".to_vec()),
-        ..RawOptions::defaults()
-    };
-    plugin.check_options(&raw, "eth0").unwrap();
-    plugin.connect().unwrap();
-    assert!(plugin.net().padts().is_empty());
-    assert!(
-        SessionStore::new(scratch.runs())
-            .load("eth0")
-            .unwrap()
-            .is_some()
     );
 }
 
@@ -1162,3 +1104,5 @@ fn a_flood_of_error_tag_offers_is_logged_a_few_times_and_counted() {
         "{logs:?}"
     );
 }
+
+mod recovery;

@@ -7,6 +7,9 @@
 //!   module of the library (the plugin must not fork): only the
 //!   `rs-pppoe-discovery` binary compiles it in.
 //! * [`pppox`] — the AF_PPPOX session socket the plugin hands to pppd.
+//! * [`dir`] — files reached only through a directory descriptor
+//!   (`openat`/`renameat`/`unlinkat`, no symlinks followed) and `flock`, for
+//!   the session records.
 //! * [`link`] — interface index, MAC and MTU, and the checks that PPPoE
 //!   can use the interface, without a packet socket.
 //! * [`IfName`] — a checked Linux interface name, and [`InterfaceError`],
@@ -17,6 +20,7 @@
 //! `io::Result` or [`InterfaceError`], never panics on kernel answers.
 #![allow(unsafe_code)]
 
+pub mod dir;
 pub mod link;
 pub mod packet;
 pub mod pppox;

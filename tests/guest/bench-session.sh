@@ -91,16 +91,9 @@ bench_version() {
         return 1
     fi
 
-    awk -v cand="$cand" -v ref="$reference" -v version="$version" '
-        function median(list,    n, a, i, j, t) {
-            n = split(list, a, " ")
-            for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-            if (n == 0) return "-"
-            return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-        }
+    awk -v cand="$cand" -v ref="$reference" -v version="$version" "$(<"$GUEST_DIR/bench-lib.awk")"'
         /^bench: / {
-            delete v
-            for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            bench_fields()
             if (v["plugin"] ~ /^warm-up:/) next
             # The guest may see the candidate under another path (run.sh
             # copies files that sit directly in /tmp): anything but ref is cand.

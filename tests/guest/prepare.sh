@@ -2,7 +2,11 @@
 # Prepare everything the QEMU guest harness needs, caching it outside the
 # repository so fresh clones on the same machine reuse it.
 #
-#   tests/guest/prepare.sh [--pppd 2.4.9|2.5.2] [--all] [--quiet]
+#   tests/guest/prepare.sh [--pppd 2.4.9|2.5.2|2.5.3] [--bookworm] [--all] [--quiet]
+#
+# --bookworm also prepares a debootstrapped Debian 12 root (run.sh
+# --bookworm). --all prepares every guest root and also installs what the
+# package checks (tests/packaging/) use.
 #
 # Idempotent: a second run with a warm cache only checks stamps (well under a
 # second). Progress goes to stderr; stdout carries KEY=VALUE lines that
@@ -11,6 +15,10 @@
 #   GUEST_INITRAMFS=...          busybox initramfs with the needed modules
 #   GUEST_TRIXIE_ROOT=...        Debian trixie root with pppd 2.5.2 (if prepared)
 #   PPPD_INCLUDE_DIR_2_5=...     pppd 2.5.2 headers for building the plugin
+#   GUEST_PPP_2_5_3_ROOT=...     pppd 2.5.3 built from source, a DESTDIR install
+#                                run.sh layers over the trixie root (if prepared)
+#   PPPD_INCLUDE_DIR_2_5_3=...   its headers
+#   GUEST_BOOKWORM_ROOT=...      Debian 12 root (if prepared)
 #
 # Cache layout (RS_PPPOE_CACHE, default /var/cache/rs-pppoe):
 #   kernel-<kver>/               vmlinuz, vmlinux, config, lib/modules/<kver>
@@ -20,6 +28,13 @@
 #   trixie/                      debootstrapped root; trixie/.rs-pppoe-stamp
 #                                holds the build key (built in trixie.tmp.*,
 #                                stamped, then renamed into place)
+#   bookworm/                    the same for Debian 12 (ppp, pppoe, iproute2)
+#   ppp-2.5.3/root/              `make install DESTDIR=` of pppd 2.5.3 from
+#                                RS_PPPOE_PPP_2_5_3_TARBALL (default
+#                                /work/shared/upstream/ppp-2.5.3.tar.gz), built
+#                                on this host; ppp-2.5.3/.rs-pppoe-stamp holds
+#                                the tarball's sha256 and the configure flags
+#                                (built in ppp-2.5.3.tmp.*, then renamed)
 set -euo pipefail
 
 CACHE=${RS_PPPOE_CACHE:-/var/cache/rs-pppoe}
@@ -27,26 +42,46 @@ GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TRIXIE_SUITE=trixie
 TRIXIE_MIRROR=${RS_PPPOE_TRIXIE_MIRROR:-http://deb.debian.org/debian}
 TRIXIE_PACKAGES=ppp,ppp-dev,pppoe,iproute2,tcpdump,iputils-ping,procps,nftables
+# A clean Debian 12 with pppd 2.4.9 and pppoe-server for installing the .deb
+# (the host root has far more packages, and dpkg reads every package's file
+# list on each install and purge).
+BOOKWORM_MIRROR=${RS_PPPOE_BOOKWORM_MIRROR:-http://deb.debian.org/debian}
+BOOKWORM_PACKAGES=ppp,pppoe,iproute2
 # Modules the guest loads at boot (dependencies are resolved with modprobe).
 # 8021q: VLAN scenarios. nf_tables ... bridge: the hook's forwarding part and
 # a Docker-like DNAT (hook-forward scenario, cargo xtask demo --container).
-GUEST_MODULES="virtio_pci 9p 9pnet_virtio overlay ppp_generic pppoe veth ppp_async ppp_synctty ppp_deflate bsd_comp 8021q nf_tables nft_ct nft_nat nft_chain_nat nft_masq nft_fib_ipv4 bridge"
+# virtio_net: the reboot test's wire between two guests.
+GUEST_MODULES="virtio_pci 9p 9pnet_virtio overlay ppp_generic pppoe veth ppp_async ppp_synctty ppp_deflate bsd_comp 8021q nf_tables nft_ct nft_nat nft_chain_nat nft_masq nft_fib_ipv4 bridge virtio_net"
 HOST_PACKAGES="ppp ppp-dev pppoe qemu-system-x86 busybox-static cpio kmod debootstrap tcpdump xz-utils iproute2"
+# Building pppd 2.5.3 from its git archive (autogen.sh needs the autotools).
+PPP_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc libc6-dev libcrypt-dev"
+# The package checks of the test suite (tests/packaging/, with --all):
+# Debian's makepkg and pacman for the Arch package, lintian for the .debs.
+PACKAGING_PACKAGES="makepkg pacman-package-manager libarchive-tools fakeroot lintian"
+PPP_2_5_3_TARBALL=${RS_PPPOE_PPP_2_5_3_TARBALL:-/work/shared/upstream/ppp-2.5.3.tar.gz}
+# Distribution layout (/etc/ppp, /run/pppd, /usr/lib/pppd/2.5.3). Without
+# OpenSSL (EAP-TLS and PEAP need it): CHAP-MD5, all PPPoE needs, is built in.
+PPP_2_5_3_CONFIGURE="--prefix=/usr --sysconfdir=/etc --localstatedir=/var --runstatedir=/run --without-openssl --disable-eaptls --disable-peap"
 
 want_trixie=0
+want_bookworm=0
+want_ppp_2_5_3=0
+want_packaging=0
 quiet=0
 while [ $# -gt 0 ]; do
     case $1 in
         --pppd)
             case ${2:-} in
                 2.5.2) want_trixie=1 ;;
+                2.5.3) want_trixie=1 want_ppp_2_5_3=1 ;;
                 2.4.9) ;;
-                *) echo "prepare.sh: --pppd must be 2.4.9 or 2.5.2" >&2; exit 2 ;;
+                *) echo "prepare.sh: --pppd must be 2.4.9, 2.5.2 or 2.5.3" >&2; exit 2 ;;
             esac
             shift ;;
-        --all) want_trixie=1 ;;
+        --bookworm) want_bookworm=1 ;;
+        --all) want_trixie=1 want_bookworm=1 want_ppp_2_5_3=1 want_packaging=1 ;;
         --quiet) quiet=1 ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
         *) echo "prepare.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -76,7 +111,7 @@ remove_tree() {
 }
 
 # Leftovers of builds that were killed before they could clean up.
-for leftover in "$CACHE"/kernel-*.tmp.* "$CACHE"/initramfs.tmp.* "$CACHE"/trixie.tmp.*; do
+for leftover in "$CACHE"/kernel-*.tmp.* "$CACHE"/initramfs.tmp.* "$CACHE"/trixie.tmp.* "$CACHE"/bookworm.tmp.* "$CACHE"/ppp-*.tmp.*; do
     remove_tree "$leftover"
 done
 
@@ -91,7 +126,10 @@ apt_update_once() {
 
 # --- host packages ---------------------------------------------------------
 missing=""
-for p in $HOST_PACKAGES; do
+wanted_packages=$HOST_PACKAGES
+if [ "$want_ppp_2_5_3" = 1 ]; then wanted_packages="$wanted_packages $PPP_BUILD_PACKAGES"; fi
+if [ "$want_packaging" = 1 ]; then wanted_packages="$wanted_packages $PACKAGING_PACKAGES"; fi
+for p in $wanted_packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
         missing="$missing $p"
     fi
@@ -217,30 +255,97 @@ else
     say "initramfs cached"
 fi
 
-# --- trixie root (pppd 2.5.2) -----------------------------------------------
+# --- cache entries built here -------------------------------------------------
+# Each is built in $CACHE/NAME.tmp.<pid> and renamed into place only once its
+# stamp (the build key) is written, so an interrupted build is redone.
+# stamped DIR KEY: DIR is a finished build for KEY.
+stamped() { [ -f "$1/.rs-pppoe-stamp" ] && [ "$(cat "$1/.rs-pppoe-stamp")" = "$2" ]; }
+# begin_build NAME: a fresh, empty $tmp for NAME, removed if prepare dies.
+begin_build() {
+    tmp="$CACHE/$1.tmp.$$"
+    remove_tree "$tmp"
+    trap 'remove_tree "$tmp"' EXIT
+}
+# finish_build DIR KEY: stamp $tmp with KEY and put it in place as DIR.
+finish_build() {
+    echo "$2" >"$tmp/.rs-pppoe-stamp"
+    remove_tree "$1"
+    mv "$tmp" "$1"
+    trap - EXIT
+}
+
+# --- debootstrapped roots ---------------------------------------------------
+# debootstrap_root NAME SUITE MIRROR PACKAGES FILE...: a minbase root with
+# PACKAGES in $CACHE/NAME, keyed by suite and package list in
+# NAME/.rs-pppoe-stamp (written before the final rename); each FILE must be
+# in it.
+debootstrap_root() {
+    local name=$1 suite=$2 mirror=$3 packages=$4 dir="$CACHE/$1" key="$2 $4" file
+    shift 4
+    if stamped "$dir" "$key"; then
+        say "$name root cached"
+        return
+    fi
+    say "debootstrapping $suite ($packages), about a minute"
+    begin_build "$name"
+    debootstrap --variant=minbase --include="$packages" "$suite" "$tmp" "$mirror" \
+        >"$CACHE/$name-debootstrap.log" 2>&1 \
+        || { tail -20 "$CACHE/$name-debootstrap.log" >&2; die "debootstrap failed (log: $CACHE/$name-debootstrap.log)"; }
+    # Nothing in the image needs the downloaded .debs any more.
+    rm -rf "$tmp/var/cache/apt/archives/"*.deb
+    for file in "$@"; do
+        [ -e "$tmp/$file" ] || die "the $name root lacks /$file"
+    done
+    finish_build "$dir" "$key"
+    say "$name root ready: ppp $(dpkg-query --admindir="$dir/var/lib/dpkg" -W -f='${Version}' ppp)"
+}
+
+# trixie: pppd 2.5.2 (and the base of 2.5.3)
 trixie="$CACHE/trixie"
-trixie_key="$TRIXIE_SUITE $TRIXIE_PACKAGES"
 if [ "$want_trixie" = 1 ]; then
-    if [ -f "$trixie/.rs-pppoe-stamp" ] && [ "$(cat "$trixie/.rs-pppoe-stamp")" = "$trixie_key" ]; then
-        say "trixie root cached"
+    debootstrap_root trixie "$TRIXIE_SUITE" "$TRIXIE_MIRROR" "$TRIXIE_PACKAGES" \
+        usr/sbin/pppd usr/include/pppd/pppd.h
+fi
+# bookworm: a clean Debian 12 (pppd 2.4.9) the .deb is installed into
+bookworm="$CACHE/bookworm"
+if [ "$want_bookworm" = 1 ]; then
+    debootstrap_root bookworm bookworm "$BOOKWORM_MIRROR" "$BOOKWORM_PACKAGES" \
+        usr/sbin/pppd usr/sbin/pppoe-server
+fi
+
+# --- pppd 2.5.3 from source ---------------------------------------------------
+# Built on this host (Debian 12, glibc 2.36) and run in the trixie root
+# (glibc 2.41): it needs only libc and libcrypt, which trixie has.
+ppp_2_5_3="$CACHE/ppp-2.5.3"
+if [ "$want_ppp_2_5_3" = 1 ]; then
+    [ -f "$PPP_2_5_3_TARBALL" ] \
+        || die "pppd 2.5.3's source is missing: $PPP_2_5_3_TARBALL (set RS_PPPOE_PPP_2_5_3_TARBALL)"
+    ppp_key="$(sha256sum "$PPP_2_5_3_TARBALL" | cut -d' ' -f1) $PPP_2_5_3_CONFIGURE"
+    if stamped "$ppp_2_5_3" "$ppp_key"; then
+        say "pppd 2.5.3 cached"
     else
-        say "debootstrapping $TRIXIE_SUITE ($TRIXIE_PACKAGES), about a minute"
-        tmp="$CACHE/trixie.tmp.$$"
-        remove_tree "$tmp"
-        trap 'remove_tree "$tmp"' EXIT
-        debootstrap --variant=minbase --include="$TRIXIE_PACKAGES" "$TRIXIE_SUITE" "$tmp" "$TRIXIE_MIRROR" \
-            >"$CACHE/trixie-debootstrap.log" 2>&1 \
-            || { tail -20 "$CACHE/trixie-debootstrap.log" >&2; die "debootstrap failed (log: $CACHE/trixie-debootstrap.log)"; }
-        # Nothing in the image needs the downloaded .debs any more.
-        rm -rf "$tmp/var/cache/apt/archives/"*.deb
-        if [ ! -x "$tmp/usr/sbin/pppd" ] || [ ! -f "$tmp/usr/include/pppd/pppd.h" ]; then
-            die "trixie root lacks pppd or its headers"
-        fi
-        echo "$trixie_key" >"$tmp/.rs-pppoe-stamp"
-        remove_tree "$trixie"
-        mv "$tmp" "$trixie"
-        trap - EXIT
-        say "trixie root ready: ppp $(dpkg-query --admindir="$trixie/var/lib/dpkg" -W -f='${Version}' ppp)"
+        say "building pppd 2.5.3 from $PPP_2_5_3_TARBALL, about 30 s"
+        begin_build ppp-2.5.3
+        mkdir -p "$tmp/src"
+        tar -xzf "$PPP_2_5_3_TARBALL" -C "$tmp/src"
+        # shellcheck disable=SC2086 # the flags are words
+        (
+            cd "$tmp/src/ppp-2.5.3" &&
+                ./autogen.sh $PPP_2_5_3_CONFIGURE &&
+                make -j"$(nproc)" &&
+                make install DESTDIR="$tmp/root"
+        ) >"$CACHE/ppp-2.5.3-build.log" 2>&1 \
+            || { tail -20 "$CACHE/ppp-2.5.3-build.log" >&2; die "building pppd 2.5.3 failed (log: $CACHE/ppp-2.5.3-build.log)"; }
+        rm -rf "$tmp/src"
+        # The distribution's /etc/ppp and the libtool archives have no place
+        # in a layer over the trixie root.
+        rm -rf "$tmp/root/etc" "$tmp/root/usr/lib/pppd/2.5.3/"*.la
+        version=$("$tmp/root/usr/sbin/pppd" --version 2>&1 | awk '{print $3; exit}')
+        [ "$version" = 2.5.3 ] && [ -f "$tmp/root/usr/include/pppd/pppd.h" ] \
+            && [ -f "$tmp/root/usr/lib/pppd/2.5.3/pppoe.so" ] \
+            || die "the pppd 2.5.3 build lacks pppd (it says '$version'), its headers or pppoe.so"
+        finish_build "$ppp_2_5_3" "$ppp_key"
+        say "pppd 2.5.3 ready: $ppp_2_5_3/root"
     fi
 fi
 
@@ -250,4 +355,11 @@ echo "GUEST_KERNEL_VERSION=$kver"
 if [ -f "$trixie/.rs-pppoe-stamp" ]; then
     echo "GUEST_TRIXIE_ROOT=$trixie"
     echo "PPPD_INCLUDE_DIR_2_5=$trixie/usr/include/pppd"
+fi
+if [ -f "$bookworm/.rs-pppoe-stamp" ]; then
+    echo "GUEST_BOOKWORM_ROOT=$bookworm"
+fi
+if [ -f "$ppp_2_5_3/.rs-pppoe-stamp" ]; then
+    echo "GUEST_PPP_2_5_3_ROOT=$ppp_2_5_3/root"
+    echo "PPPD_INCLUDE_DIR_2_5_3=$ppp_2_5_3/root/usr/include/pppd"
 fi

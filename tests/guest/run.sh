@@ -2,14 +2,26 @@
 # Boot a throw-away QEMU guest (this host kernel has no PPP) and run one
 # scenario script in it.
 #
-#   tests/guest/run.sh [options] --pppd 2.4.9|2.5.2 SCENARIO [ARGS...]
+#   tests/guest/run.sh [options] --pppd 2.4.9|2.5.2|2.5.3 SCENARIO [ARGS...]
 #
 # SCENARIO is a path, or a name under tests/guest/scenarios/. It runs as
 # `bash SCENARIO ARGS...` as root inside the guest; its output streams to
 # stdout and its exit status becomes run.sh's exit status.
 #
 # Options:
-#   --pppd VERSION   2.4.9: host root (Debian 12 pppd); 2.5.2: Debian trixie root
+#   --pppd VERSION   2.4.9: host root (Debian 12 pppd); 2.5.2: Debian trixie root;
+#                    2.5.3: the trixie root with pppd 2.5.3 (built from source by
+#                    prepare.sh) layered over it
+#   --bookworm       with --pppd 2.4.9: a debootstrapped Debian 12 root (prepare.sh
+#                    --bookworm) instead of the host's, e.g. to install a package
+#                    where dpkg's database is small
+#   --layer DIR      one more read-only layer over the root (repeatable; the
+#                    last one given is on top), e.g. a scratch root a package
+#                    was installed into
+#   --root-etc-ppp   keep the root's own /etc/ppp (the distribution's ip-up,
+#                    ip-down, ip-up.d/ …) instead of an empty tmpfs
+#   Any of these makes the root an overlay with a tmpfs upper layer (2.4.9
+#   too), so a scenario may install packages: writes stay in guest memory.
 #   --share DIR      also make host DIR visible in the guest at the same path
 #                    (the repository is always shared, and so is the directory
 #                    of the scenario and of every absolute-path argument that
@@ -18,6 +30,13 @@
 #   --timeout SEC    watchdog: kill the guest after SEC seconds (default 300)
 #   --io DIR         use DIR as the run's I/O directory (scenarios may leave
 #                    files in /run/guest/io); default: a temporary directory
+#   --state DIR      host DIR, writable, at /var/lib/rs-pppoe in the guest (the
+#                    plugin's session records, kept from one boot to the next)
+#   --udp-link LOCAL:REMOTE
+#                    one virtio NIC (eth0 in the guest) whose frames travel as
+#                    UDP datagrams between 127.0.0.1:LOCAL and 127.0.0.1:REMOTE:
+#                    two guests with mirrored ports share a wire that either
+#                    may leave and rejoin (reboot)
 # Environment:
 #   GUEST_SHELL=1       after the scenario, open a shell in the guest (on this
 #                       terminal); leave it to power off
@@ -33,25 +52,36 @@ GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$GUEST_DIR/../.." && pwd)
 
 pppd_version=""
+layers=()
+root_etc_ppp=0
+bookworm=0
 timeout_s=${GUEST_TIMEOUT:-300}
 io_dir=""
+state_dir=""
+udp_link=""
 shares=("$REPO_DIR")
 while [ $# -gt 0 ]; do
     case $1 in
         --pppd) pppd_version=${2:?--pppd needs a version}; shift 2 ;;
+        --layer) layers=("$(cd "${2:?--layer needs a directory}" && pwd)" "${layers[@]}"); shift 2 ;;
+        --root-etc-ppp) root_etc_ppp=1; shift ;;
+        --bookworm) bookworm=1; shift ;;
         --share) shares+=("$(cd "${2:?--share needs a directory}" && pwd)"); shift 2 ;;
         --timeout) timeout_s=${2:?--timeout needs seconds}; shift 2 ;;
         --io) io_dir=${2:?--io needs a directory}; shift 2 ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        --state) state_dir=$(cd "${2:?--state needs a directory}" && pwd); shift 2 ;;
+        --udp-link) udp_link=${2:?--udp-link needs LOCAL:REMOTE}; shift 2 ;;
+        -h|--help) sed -n '2,47p' "$0"; exit 0 ;;
         --) shift; break ;;
         -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
         *) break ;;
     esac
 done
 case $pppd_version in
-    2.4.9|2.5.2) ;;
-    *) echo "run.sh: --pppd 2.4.9 or --pppd 2.5.2 is required" >&2; exit 2 ;;
+    2.4.9|2.5.2|2.5.3) ;;
+    *) echo "run.sh: --pppd 2.4.9, 2.5.2 or 2.5.3 is required" >&2; exit 2 ;;
 esac
+[ "$bookworm" = 0 ] || [ "$pppd_version" = 2.4.9 ] || { echo "run.sh: --bookworm is a pppd 2.4.9 root" >&2; exit 2; }
 [ $# -ge 1 ] || { echo "run.sh: no scenario given" >&2; exit 2; }
 scenario=$1
 shift
@@ -104,14 +134,27 @@ if [ -f "$io_dir/.shares" ]; then
     mapfile -t -O "${#shares[@]}" shares <"$io_dir/.shares"
 fi
 
-prep=$("$GUEST_DIR/prepare.sh" --quiet --pppd "$pppd_version")
-GUEST_KERNEL="" GUEST_INITRAMFS="" GUEST_TRIXIE_ROOT=""
+prepare_args=(--quiet --pppd "$pppd_version")
+[ "$bookworm" = 0 ] || prepare_args+=(--bookworm)
+prep=$("$GUEST_DIR/prepare.sh" "${prepare_args[@]}")
+GUEST_KERNEL="" GUEST_INITRAMFS="" GUEST_TRIXIE_ROOT="" GUEST_PPP_2_5_3_ROOT="" GUEST_BOOKWORM_ROOT=""
 while IFS='=' read -r k v; do
-    case $k in GUEST_KERNEL|GUEST_INITRAMFS|GUEST_TRIXIE_ROOT) printf -v "$k" '%s' "$v" ;; esac
+    case $k in GUEST_KERNEL|GUEST_INITRAMFS|GUEST_TRIXIE_ROOT|GUEST_PPP_2_5_3_ROOT|GUEST_BOOKWORM_ROOT) printf -v "$k" '%s' "$v" ;; esac
 done <<<"$prep"
+# The root's read-only layers, top first (overlayfs lowerdir order); empty
+# for the host root as it is.
 lower=""
-if [ "$pppd_version" = 2.5.2 ]; then
-    lower=${GUEST_TRIXIE_ROOT:?prepare.sh did not provide the trixie root}
+case $pppd_version in
+    2.4.9) [ "$bookworm" = 0 ] || lower=${GUEST_BOOKWORM_ROOT:?prepare.sh did not provide the bookworm root} ;;
+    2.5.2) lower=${GUEST_TRIXIE_ROOT:?prepare.sh did not provide the trixie root} ;;
+    2.5.3) lower=${GUEST_PPP_2_5_3_ROOT:?prepare.sh did not provide pppd 2.5.3}:${GUEST_TRIXIE_ROOT:?prepare.sh did not provide the trixie root} ;;
+esac
+if [ "${#layers[@]}" -gt 0 ] || [ "$root_etc_ppp" = 1 ]; then
+    for layer in "${layers[@]}"; do
+        [[ $layer != *[:,[:space:]]* ]] || { echo "run.sh: cannot layer $layer: ':', ',' or white space in the path" >&2; exit 2; }
+        [ "$layer" != / ] || { echo "run.sh: cannot layer /" >&2; exit 2; }
+    done
+    lower=$(IFS=:; echo "${layers[*]}${layers[*]:+:}${lower:-/}")
 fi
 
 # Each shared directory becomes one 9p export; drop duplicates and
@@ -139,8 +182,10 @@ done
 {
     printf 'GUEST_PPPD=%q\n' "$pppd_version"
     printf 'GUEST_LOWER=%q\n' "$lower"
+    printf 'GUEST_ROOT_ETC_PPP=%q\n' "$root_etc_ppp"
     printf 'GUEST_SHARES=%q\n' "${share_list# }"
     printf 'GUEST_SHELL=%q\n' "${GUEST_SHELL:-0}"
+    printf 'GUEST_STATE=%q\n' "${state_dir:+state}"
     printf 'GUEST_SCENARIO=%q\n' "$scenario"
     printf 'set --'
     printf ' %q' "$@"
@@ -162,6 +207,18 @@ qemu=(
     -virtfs "local,path=$io_dir,mount_tag=io,security_model=none"
     "${virtfs[@]}"
 )
+if [ -n "$state_dir" ]; then
+    if [[ $state_dir =~ [[:space:],] ]]; then
+        echo "run.sh: cannot share $state_dir: ',' or white space in the path" >&2
+        exit 2
+    fi
+    qemu+=(-virtfs "local,path=$state_dir,mount_tag=state,security_model=passthrough")
+fi
+if [ -n "$udp_link" ]; then
+    [[ $udp_link =~ ^[0-9]+:[0-9]+$ ]] || { echo "run.sh: --udp-link LOCAL_PORT:REMOTE_PORT" >&2; exit 2; }
+    qemu+=(-netdev "dgram,id=link0,local.type=inet,local.host=127.0.0.1,local.port=${udp_link%:*},remote.type=inet,remote.host=127.0.0.1,remote.port=${udp_link#*:}"
+        -device virtio-net-pci,netdev=link0)
+fi
 
 start=$(date +%s%N)
 set +e

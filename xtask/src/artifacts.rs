@@ -1,14 +1,37 @@
 //! What the tasks build: the plugin per pppd version, the release programs
 //! and the static-pie hook, each in a known target directory.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, process::Command};
 
 use crate::util::{cargo, exec, root};
 
 /// The release build of the plugin and `rs-pppoe-discovery` (`demo` builds
 /// the same set, so the two share artifacts instead of rebuilding each
 /// other's). The hook is built separately: see [`build_hook`].
-pub const BUILD_ARGS: &[&str] = &["build", "--release", "-p", "rs-pppoe"];
+const BUILD_ARGS: &[&str] = &["build", "--release", "-p", "rs-pppoe"];
+
+/// `SOURCE_DATE_EPOCH` for every build made here, unless one is set: the
+/// release date in dist/debian/changelog (2026-11-27). The `cc` crate reads
+/// it, so a build with another value (makepkg exports one) would recompile
+/// the plugin; with one value, `cargo xtask test`, the packages and makepkg
+/// share a target directory without rebuilding each other's work.
+pub const SOURCE_DATE_EPOCH: &str = "1795737600";
+
+/// `cargo`, with [`SOURCE_DATE_EPOCH`] when the environment has none.
+fn cargo_build() -> Command {
+    let mut cmd = cargo();
+    if std::env::var_os("SOURCE_DATE_EPOCH").is_none() {
+        cmd.env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH);
+    }
+    cmd
+}
+
+/// Builds the plugin and `rs-pppoe-discovery` (and the packages `also`
+/// names, e.g. [`SETUP_PACKAGE`]) in release mode, against the headers
+/// build.rs finds, into the target directory.
+pub fn build_release(also: &[&str]) -> Result<(), String> {
+    exec(cargo_build().args(BUILD_ARGS).args(also))
+}
 
 /// Added to [`BUILD_ARGS`] by install, which ships `rs-pppoe-setup`; the
 /// demo does not need it. One cargo run builds both, so the setup binary's
@@ -33,9 +56,18 @@ pub fn tested_setup_binary() -> PathBuf {
     target_base().join("debug/rs-pppoe-setup")
 }
 
+/// Where [`build_hook`] builds: `RS_PPPOE_HOOK_TARGET_DIR`, else
+/// `static-hook` in the target directory. The hook does not depend on pppd,
+/// so the builds for several pppd versions (each in its own target
+/// directory) can share one.
+fn hook_target() -> PathBuf {
+    std::env::var_os("RS_PPPOE_HOOK_TARGET_DIR")
+        .map_or_else(|| target_base().join("static-hook"), PathBuf::from)
+}
+
 /// Where [`build_hook`] puts the hook.
 pub fn hook_binary() -> PathBuf {
-    target_base().join("static-hook/release/rs-pppoe-rule")
+    hook_target().join("release/rs-pppoe-rule")
 }
 
 /// Builds `rs-pppoe-rule` as a static-pie executable in its own target
@@ -44,7 +76,7 @@ pub fn hook_binary() -> PathBuf {
 /// two `ip` commands (hooks/bench/hook-vs-shell.sh builds it the same way).
 pub fn build_hook() -> Result<PathBuf, String> {
     exec(
-        cargo()
+        cargo_build()
             .args([
                 "rustc",
                 "--release",
@@ -54,7 +86,7 @@ pub fn build_hook() -> Result<PathBuf, String> {
                 "rs-pppoe-rule",
             ])
             .args(["--", "-C", "target-feature=+crt-static"])
-            .env("CARGO_TARGET_DIR", target_base().join("static-hook")),
+            .env("CARGO_TARGET_DIR", hook_target()),
     )?;
     Ok(hook_binary())
 }
@@ -64,7 +96,7 @@ pub fn build_hook() -> Result<PathBuf, String> {
 /// returns the path of the `.so`.
 pub fn build_plugin(version: &str, include_dir: Option<PathBuf>) -> Result<PathBuf, String> {
     let target = root().join("target").join(format!("pppd-{version}"));
-    let mut cmd = cargo();
+    let mut cmd = cargo_build();
     cmd.args(["build", "--release", "--lib", "-p", "rs-pppoe"])
         .env("CARGO_TARGET_DIR", &target);
     if let Some(dir) = include_dir {

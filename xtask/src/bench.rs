@@ -35,6 +35,11 @@ pub fn run(_args: &[String]) -> Result<(), String> {
             "tests/guest/bench-session.sh",
             session_rows,
         ),
+        (
+            "stale-session reconnect: rs-pppoe.so vs the distribution's plugin in the guest",
+            "tests/guest/bench-reconnect.sh",
+            reconnect_rows,
+        ),
     ] {
         eprintln!("\n== {name} ==");
         let (lines, result) = exec_lines(Command::new("bash").arg(script));
@@ -166,6 +171,40 @@ fn session_rows(lines: &[String]) -> Vec<Row> {
     rows
 }
 
+/// Per pppd version: `pppd X, stale-session reconnect …` then
+/// `reconnect rs-pppoe.so 2100 ms, rp-pppoe.so 5200 ms, ratio 0.40`.
+fn reconnect_rows(lines: &[String]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut version = None;
+    for line in lines {
+        if let Some(rest) = line.strip_prefix("pppd ") {
+            if line.contains("stale-session reconnect") {
+                version = rest.split(',').next().map(str::to_owned);
+            }
+            continue;
+        }
+        let (Some(version), Some(rest)) = (&version, line.strip_prefix("reconnect rs-pppoe.so "))
+        else {
+            continue;
+        };
+        // "2100 ms, rp-pppoe.so 5200 ms, ratio 0.40"
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if let (Some(ours), Some(reference), Some(name)) = (
+            fields.first().and_then(|f| number(f)),
+            fields.get(3).and_then(|f| number(f)),
+            fields.get(2),
+        ) {
+            rows.push(Row {
+                what: format!("stale kill -9 → ip-up, pppd {version} (vs {name})"),
+                ours: format!("{ours} ms"),
+                reference: format!("{reference} ms"),
+                ratio: ratio(ours, reference),
+            });
+        }
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +259,34 @@ mod tests {
             ("1292 ms", "1353 ms")
         );
         assert_eq!(rows[4].ratio, "1.06");
+    }
+
+    #[test]
+    fn the_reconnect_benchmark_gives_one_row_per_pppd_version() {
+        let reconnect = lines(
+            "bench: plugin=rp-pppoe.so round=1 reconnect_ms=5200\n\
+             pppd 2.4.9, stale-session reconnect (SIGKILL -> ip-up), medians\n\
+             reconnect rs-pppoe.so 2100 ms, rp-pppoe.so 5200 ms, ratio 0.40\n\
+             pppd 2.5.2, stale-session reconnect (SIGKILL -> ip-up), medians\n\
+             reconnect rs-pppoe.so 1950.5 ms, rp-pppoe.so - ms, ratio -\n",
+        );
+        let rows = reconnect_rows(&reconnect);
+        assert_eq!(
+            rows.len(),
+            1,
+            "a version without a reference figure is left out"
+        );
+        assert_eq!(
+            rows[0].what,
+            "stale kill -9 → ip-up, pppd 2.4.9 (vs rp-pppoe.so)"
+        );
+        assert_eq!(
+            (
+                rows[0].ours.as_str(),
+                rows[0].reference.as_str(),
+                rows[0].ratio.as_str()
+            ),
+            ("2100 ms", "5200 ms", "0.40")
+        );
     }
 }

@@ -13,9 +13,9 @@
 use std::process::Command;
 
 use crate::{
-    artifacts::{BUILD_ARGS, build_hook, build_plugin},
+    artifacts::{build_hook, build_plugin, build_release},
     guest,
-    util::{cargo, describe, exec, is_root},
+    util::{describe, exec, is_root},
 };
 
 /// Debian packages the demo needs on the host: the build (bindgen needs
@@ -88,7 +88,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // pppd 2.5.2's headers; cached, so a second run takes under a second.
     guest::prepare(&["--pppd", &pppd])?;
     let plugin = build_plugin(&pppd, guest::include_dir(&pppd))?;
-    exec(cargo().args(BUILD_ARGS))?;
+    build_release(&[])?;
     let hook = build_hook()?;
     if !hook.is_file() {
         return Err(format!("{} was not built", hook.display()));

@@ -19,11 +19,24 @@ pub fn trixie_include_dir() -> PathBuf {
     cache_dir().join("trixie/usr/include/pppd")
 }
 
+/// Where prepare.sh installs pppd 2.5.3, built from source: the layer the
+/// guest puts over the trixie root for `--pppd 2.5.3`.
+pub fn ppp_2_5_3_root() -> PathBuf {
+    cache_dir().join("ppp-2.5.3/root")
+}
+
+/// The pppd versions the guest runs, oldest first.
+pub const PPPD_VERSIONS: [&str; 3] = ["2.4.9", "2.5.2", "2.5.3"];
+
 /// The pppd headers a plugin for the guest's pppd `version` is built
 /// against: `None` means the host's own (2.4.9, the root the guest boots
 /// for that version).
 pub fn include_dir(version: &str) -> Option<PathBuf> {
-    (version == "2.5.2").then(trixie_include_dir)
+    match version {
+        "2.5.2" => Some(trixie_include_dir()),
+        "2.5.3" => Some(ppp_2_5_3_root().join("usr/include/pppd")),
+        _ => None,
+    }
 }
 
 /// `tests/guest/prepare.sh ARGS` (`--all`, or `--pppd V`): the kernel, the

@@ -123,6 +123,7 @@ pub fn uninstall(args: &[String]) -> Result<(), String> {
         return Err("uninstalling from / needs root: run it with sudo, or pass --destdir".into());
     }
     let kept = layout::uninstall_with(&options)?;
+    crate::records::remove_unless_live(&options.staged(Path::new(crate::records::DIR)));
     if !kept.is_empty() {
         eprintln!(
             "uninstall: kept {} file(s) you changed: {}",

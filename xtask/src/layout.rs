@@ -28,9 +28,9 @@ use std::{
 };
 
 use crate::{
-    artifacts::{BUILD_ARGS, SETUP_PACKAGE, build_hook, hook_binary, release_dir},
+    artifacts::{SETUP_PACKAGE, build_hook, build_release, hook_binary, release_dir},
     pppd::{Pppd, system_pppd},
-    util::{cargo, exec, output, root},
+    util::{output, root},
 };
 
 /// The peers file install adds when absent.
@@ -369,7 +369,7 @@ pub fn install_with(options: &Options) -> Result<Installed, String> {
     }
     // build.rs finds the same headers by the same rules; PPPD_INCLUDE_DIR,
     // when set, reaches it through the environment.
-    exec(cargo().args(BUILD_ARGS).args(SETUP_PACKAGE))?;
+    build_release(SETUP_PACKAGE)?;
     build_hook()?;
     let plugin = release_dir().join("librs_pppoe.so");
     let plugin_bytes = fs::read(&plugin).map_err(|e| format!("{}: {e}", plugin.display()))?;

@@ -21,6 +21,7 @@ mod install;
 mod layout;
 mod package;
 mod pppd;
+mod records;
 mod test;
 mod util;
 
@@ -41,7 +42,8 @@ tasks:
                        build against the system pppd and install the plugin, the hook
                        and the example peers file (never overwrites a user's files)
   uninstall [--destdir D] [--prefix P]
-                       remove what install put in place
+                       remove what install put in place, and the plugin's session
+                       records (/var/lib/rs-pppoe) once no pppd holds one
   demo [--without-hook | --container] [--pppd 2.4.9|2.5.2]
                        play the whole story in the test guest (root; installs what it needs)
   deb                  build the Debian package into target/debian/

@@ -2,15 +2,25 @@
 //!
 //! One way to build it, with nothing but dpkg-deb: `cargo xtask install
 //! --destdir <staging> --prefix /usr --distro debian` lays out the files,
-//! `DEBIAN/control` comes from `dist/debian/control.in`, every file under
-//! `/etc` is a conffile, and `dpkg-deb --build` packs it into
-//! `target/debian/rs-pppoe_<version>_<arch>.deb`. The package holds the same
-//! files as the install, minus the install manifest (dpkg keeps its own
+//! then the Debian specifics go in: binaries stripped, man pages and the
+//! changelog gzipped, `copyright` (from `LICENSE`), the lintian overrides,
+//! `DEBIAN/control` from `dist/debian/control.in`, `conffiles` (every file
+//! under `/etc`), `md5sums` and the `postrm` that removes
+//! `/var/lib/rs-pppoe` on purge; `dpkg-deb --build` packs it into
+//! `<target>/debian/rs-pppoe_<version>_<arch>.deb`. The package holds the
+//! same files as the install, minus the install manifest (dpkg keeps its own
 //! list). Afterwards `dpkg-deb -c` must list exactly [`expected_files`].
+//!
+//! The plugin is built against the pppd headers install finds
+//! (`PPPD_INCLUDE_DIR`, e.g. a Debian 13 root's for pppd 2.5.2) and
+//! `Depends` pins exactly the Debian version of `ppp` that root has
+//! installed, read from its dpkg database (`--ppp-version` names it when
+//! the headers come from elsewhere).
 
 use std::{
     collections::BTreeSet,
     fs,
+    os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
     process::Command,
 };
@@ -18,15 +28,27 @@ use std::{
 use crate::{
     artifacts,
     layout::{self, Distro, Options, PEERS_FILE},
-    util::{exec, output, root},
+    pppd::Pppd,
+    util::{exec, flag_value, output, root},
 };
 
 const TEMPLATE: &str = "dist/debian/control.in";
+const CHANGELOG: &str = "dist/debian/changelog";
+const POSTRM: &str = "dist/debian/postrm";
+const LINTIAN_OVERRIDES: &str = "dist/debian/lintian-overrides";
+const DOC_DIR: &str = "usr/share/doc/rs-pppoe";
+const USAGE: &str = "usage: cargo xtask deb [--ppp-version DEBIAN_VERSION]
+  --ppp-version V  the Debian version of ppp to depend on (default: the one
+                   installed where pppd's headers were found)";
 
 pub fn deb(args: &[String]) -> Result<(), String> {
-    if let Some(arg) = args.first() {
-        return Err(format!("unknown argument '{arg}'\nusage: cargo xtask deb"));
+    let mut words = args.iter();
+    while let Some(arg) = words.next() {
+        if arg != "--ppp-version" || words.next().is_none() {
+            return Err(format!("unknown argument '{arg}'\n{USAGE}"));
+        }
     }
+    let ppp_version = flag_value(args, "--ppp-version")?;
     let out_dir = artifacts::release_dir()
         .parent()
         .map_or_else(|| root().join("target"), Path::to_path_buf)
@@ -44,6 +66,10 @@ pub fn deb(args: &[String]) -> Result<(), String> {
         plugin_dir: None,
     };
     let installed = layout::install_with(&options)?;
+    let ppp_version = match ppp_version {
+        Some(version) => version,
+        None => installed_ppp_version(&installed.pppd)?,
+    };
     // dpkg tracks the package's files itself; `cargo xtask uninstall` must
     // not find (and remove) a packaged installation.
     let manifest = options.staged(&installed.manifest);
@@ -53,6 +79,8 @@ pub fn deb(args: &[String]) -> Result<(), String> {
     }
 
     let version = package_version()?;
+    check_changelog(&version)?;
+    debianize(&staging)?;
     let arch = output(Command::new("dpkg").arg("--print-architecture"))?;
     let pppd = &installed.pppd.version;
     let mut conffiles: Vec<String> = installed
@@ -70,7 +98,7 @@ pub fn deb(args: &[String]) -> Result<(), String> {
             "@INSTALLED_SIZE@",
             &installed_size_kib(&staging)?.to_string(),
         )
-        .replace("@PPP_DEPENDS@", &ppp_depends(pppd)?)
+        .replace("@PPP_DEPENDS@", &ppp_depends(pppd, &ppp_version)?)
         .replace("@PPPD_VERSION@", pppd);
     if let Some(placeholder) = unfilled_placeholder(&control) {
         return Err(format!(
@@ -79,12 +107,15 @@ pub fn deb(args: &[String]) -> Result<(), String> {
     }
     let debian = staging.join("DEBIAN");
     fs::create_dir_all(&debian).map_err(|e| format!("mkdir {}: {e}", debian.display()))?;
-    fs::write(debian.join("control"), control).map_err(|e| format!("DEBIAN/control: {e}"))?;
-    fs::write(
-        debian.join("conffiles"),
-        format!("{}\n", conffiles.join("\n")),
-    )
-    .map_err(|e| format!("DEBIAN/conffiles: {e}"))?;
+    let md5sums = md5sums(&staging)?;
+    write(&debian.join("control"), control.as_bytes(), 0o644)?;
+    write(
+        &debian.join("conffiles"),
+        format!("{}\n", conffiles.join("\n")).as_bytes(),
+        0o644,
+    )?;
+    write(&debian.join("md5sums"), md5sums.as_bytes(), 0o644)?;
+    write(&debian.join("postrm"), &read(POSTRM)?, 0o755)?;
 
     let deb = out_dir.join(format!("rs-pppoe_{version}_{arch}.deb"));
     exec(
@@ -113,6 +144,7 @@ pub fn deb(args: &[String]) -> Result<(), String> {
         eprintln!("deb:   {file}");
     }
     eprintln!("deb: conffiles: {}", conffiles.join(" "));
+    eprintln!("deb: for pppd {pppd}: {}", ppp_depends(pppd, &ppp_version)?);
     Ok(())
 }
 
@@ -129,16 +161,185 @@ pub fn expected_files(plugin_dir: &Path) -> BTreeSet<String> {
         PEERS_FILE.into(),
         "/usr/share/doc/rs-pppoe/peers-provider.example".into(),
         "/usr/share/doc/rs-pppoe/chap-secrets.example".into(),
-        "/usr/share/man/man8/rs-pppoe.8".into(),
-        "/usr/share/man/man8/rs-pppoe-rule.8".into(),
-        "/usr/share/man/man8/rs-pppoe-discovery.8".into(),
-        "/usr/share/man/man8/rs-pppoe-setup.8".into(),
+        "/usr/share/doc/rs-pppoe/copyright".into(),
+        "/usr/share/doc/rs-pppoe/changelog.gz".into(),
+        "/usr/share/lintian/overrides/rs-pppoe".into(),
+        "/usr/share/man/man8/rs-pppoe.8.gz".into(),
+        "/usr/share/man/man8/rs-pppoe-rule.8.gz".into(),
+        "/usr/share/man/man8/rs-pppoe-discovery.8.gz".into(),
+        "/usr/share/man/man8/rs-pppoe-setup.8.gz".into(),
     ]
     .into_iter()
     .map(|path| format!(".{path}"))
     .collect()
 }
 
+fn read(relative: &str) -> Result<Vec<u8>, String> {
+    fs::read(root().join(relative)).map_err(|e| format!("{relative}: {e}"))
+}
+
+fn write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+    }
+    fs::write(path, bytes).map_err(|e| format!("write {}: {e}", path.display()))?;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("chmod {}: {e}", path.display()))
+}
+
+/// What Debian asks of a binary package beyond the installed files (the
+/// work debhelper's dh_strip, dh_compress and dh_installdocs would do):
+/// stripped ELF files, gzipped man pages and changelog, the copyright
+/// file, the lintian overrides.
+fn debianize(staging: &Path) -> Result<(), String> {
+    for file in regular_files(staging)? {
+        let head = fs::read(&file)
+            .map_err(|e| format!("{}: {e}", file.display()))?
+            .get(..4)
+            .map(<[u8]>::to_vec);
+        if head.as_deref() == Some(b"\x7fELF") {
+            exec(
+                Command::new("strip")
+                    .args([
+                        "--strip-unneeded",
+                        "--remove-section=.comment",
+                        "--remove-section=.note",
+                    ])
+                    .arg(&file),
+            )?;
+        }
+    }
+    let man8 = staging.join("usr/share/man/man8");
+    for entry in fs::read_dir(&man8).map_err(|e| format!("{}: {e}", man8.display()))? {
+        let page = entry.map_err(|e| e.to_string())?.path();
+        exec(Command::new("gzip").args(["-9", "-n"]).arg(&page))?;
+    }
+    let doc = staging.join(DOC_DIR);
+    write(&doc.join("changelog"), &read(CHANGELOG)?, 0o644)?;
+    exec(
+        Command::new("gzip")
+            .args(["-9", "-n"])
+            .arg(doc.join("changelog")),
+    )?;
+    let license = String::from_utf8(read("LICENSE")?).map_err(|e| format!("LICENSE: {e}"))?;
+    write(
+        &doc.join("copyright"),
+        copyright(&license)?.as_bytes(),
+        0o644,
+    )?;
+    write(
+        &staging.join("usr/share/lintian/overrides/rs-pppoe"),
+        &read(LINTIAN_OVERRIDES)?,
+        0o644,
+    )
+}
+
+/// Every regular file below `dir` (symlinks and directories excluded).
+fn regular_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let meta = fs::symlink_metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if meta.is_dir() {
+            files.extend(regular_files(&path)?);
+        } else if meta.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// `DEBIAN/md5sums`: `<md5>  <path relative to />` for every file, which
+/// `dpkg --verify` checks.
+fn md5sums(staging: &Path) -> Result<String, String> {
+    let files = regular_files(staging)?;
+    let sums = output(Command::new("md5sum").args(&files))?;
+    let prefix = format!("{}/", staging.display());
+    Ok(format!("{}\n", sums.replace(&prefix, "")))
+}
+
+/// The machine-readable copyright file (DEP-5) for the MIT `LICENSE`:
+/// its copyright line, and its text as the license paragraph.
+fn copyright(license: &str) -> Result<String, String> {
+    let mut lines = license.lines();
+    if lines.next().map(str::trim) != Some("MIT License") {
+        return Err("LICENSE does not start with 'MIT License'".into());
+    }
+    let holder = lines
+        .by_ref()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .and_then(|line| line.strip_prefix("Copyright (c) "))
+        .ok_or("LICENSE has no 'Copyright (c) ...' line after its title")?;
+    let mut text: Vec<String> = lines
+        .skip_while(|line| line.trim().is_empty())
+        .map(|line| {
+            if line.trim().is_empty() {
+                " .".to_string()
+            } else {
+                format!(" {line}")
+            }
+        })
+        .collect();
+    while text.last().is_some_and(|line| line == " .") {
+        text.pop();
+    }
+    Ok(format!(
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\
+         Upstream-Name: rs-pppoe\n\
+         Source: https://example.invalid/rs-pppoe\n\
+         \n\
+         Files: *\n\
+         Copyright: {holder}\n\
+         License: MIT\n\
+         {}\n",
+        text.join("\n")
+    ))
+}
+
+/// The changelog's newest entry must be the version being packaged.
+fn check_changelog(version: &str) -> Result<(), String> {
+    let text = String::from_utf8(read(CHANGELOG)?).map_err(|e| format!("{CHANGELOG}: {e}"))?;
+    let first = text.lines().next().unwrap_or_default();
+    if first.starts_with(&format!("rs-pppoe ({version}) ")) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{CHANGELOG} starts with '{first}': add an entry for version {version} first"
+        ))
+    }
+}
+
+/// The Debian version of the `ppp` package installed in the root the
+/// headers came from (`<root>/usr/include/pppd` → `<root>/var/lib/dpkg`).
+fn installed_ppp_version(pppd: &Pppd) -> Result<String, String> {
+    let root = pppd
+        .include_dir
+        .ancestors()
+        .nth(3)
+        .filter(|_| pppd.include_dir.ends_with("usr/include/pppd"))
+        .ok_or_else(|| {
+            format!(
+                "cannot tell which Debian ppp package the headers in {} belong to; \
+                 pass --ppp-version",
+                pppd.include_dir.display()
+            )
+        })?;
+    let admindir = root.join("var/lib/dpkg");
+    let version = output(
+        Command::new("dpkg-query")
+            .arg(format!("--admindir={}", admindir.display()))
+            .args(["-W", "-f=${Version}", "ppp"]),
+    )
+    .map_err(|e| {
+        format!(
+            "the ppp package in {}: {e}; pass --ppp-version",
+            root.display()
+        )
+    })?;
+    Ok(version)
+}
 /// The first `@NAME@` left in `text`.
 fn unfilled_placeholder(text: &str) -> Option<&str> {
     text.split('@')
@@ -157,21 +358,25 @@ fn package_files(deb: &Path) -> Result<BTreeSet<String>, String> {
         .collect())
 }
 
-/// `ppp (>= 2.4.9), ppp (<< 2.4.10)`: pppd loads a plugin only when the
-/// version strings are equal, so any Debian revision of that release fits.
-fn ppp_depends(pppd_version: &str) -> Result<String, String> {
-    let bad = || format!("cannot read pppd version '{pppd_version}' as numbers");
-    let mut parts: Vec<u64> = pppd_version
-        .split('.')
-        .map(|part| part.parse().map_err(|_| bad()))
-        .collect::<Result<_, _>>()?;
-    let last = parts.last_mut().ok_or_else(bad)?;
-    *last += 1;
-    let next: Vec<String> = parts.iter().map(u64::to_string).collect();
-    Ok(format!(
-        "ppp (>= {pppd_version}), ppp (<< {})",
-        next.join(".")
-    ))
+/// `ppp (= 2.4.9-1+1.1+b1)`: pppd loads a plugin only when its version
+/// string is exactly the one the plugin was built for, so the package
+/// depends on the very ppp it was built against; an upgrade of ppp then
+/// asks to remove (or rebuild) rs-pppoe instead of leaving a plugin pppd
+/// refuses. The Debian version must be of that pppd release.
+fn ppp_depends(pppd_version: &str, debian_version: &str) -> Result<String, String> {
+    let without_epoch = debian_version
+        .split_once(':')
+        .map_or(debian_version, |(_, rest)| rest);
+    let upstream = without_epoch
+        .rsplit_once('-')
+        .map_or(without_epoch, |(upstream, _)| upstream);
+    if upstream != pppd_version {
+        return Err(format!(
+            "ppp {debian_version} is not pppd {pppd_version}, the version of the headers \
+             the plugin was built against"
+        ));
+    }
+    Ok(format!("ppp (= {debian_version})"))
 }
 
 /// The root package's version, from the workspace Cargo.toml.
@@ -217,16 +422,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_ppp_dependency_pins_the_pppd_release() {
-        assert_eq!(
-            ppp_depends("2.4.9").unwrap(),
-            "ppp (>= 2.4.9), ppp (<< 2.4.10)"
+    fn the_ppp_dependency_pins_the_exact_debian_version_of_that_pppd_release() {
+        for (pppd, debian, depends) in [
+            ("2.4.9", "2.4.9-1+1.1+b1", "ppp (= 2.4.9-1+1.1+b1)"),
+            ("2.5.2", "2.5.2-1+1", "ppp (= 2.5.2-1+1)"),
+            ("2.5.2", "1:2.5.2-3", "ppp (= 1:2.5.2-3)"),
+        ] {
+            assert_eq!(ppp_depends(pppd, debian).unwrap(), depends);
+        }
+        assert!(
+            ppp_depends("2.5.2", "2.4.9-1+1.1+b1").is_err(),
+            "headers of one release, ppp of another"
         );
-        assert_eq!(
-            ppp_depends("2.5.2").unwrap(),
-            "ppp (>= 2.5.2), ppp (<< 2.5.3)"
+    }
+
+    #[test]
+    fn the_copyright_file_carries_the_license_text_in_dep5_form() {
+        let text = copyright(
+            "MIT License\n\nCopyright (c) 2026 the authors\n\nPermission is granted.\n\nNo warranty.\n",
+        )
+        .unwrap();
+        assert!(text.starts_with(
+            "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+        ));
+        assert!(
+            text.ends_with(
+                "Copyright: 2026 the authors\nLicense: MIT\n Permission is granted.\n .\n No warranty.\n"
+            ),
+            "{text}"
         );
-        assert!(ppp_depends("2.5.x").is_err());
+        assert!(copyright("Apache License\n").is_err());
     }
 
     #[test]

@@ -83,13 +83,15 @@ pub struct Tally {
 
 impl Tally {
     /// Adds the counts a summary line reports: cargo's
-    /// `test result: ok. 96 passed; 0 failed; …` or the guest harness's
-    /// `guest: 96 passed, 0 failed`.
+    /// `test result: ok. 96 passed; 0 failed; …`, the guest harness's
+    /// `guest: 96 passed, 0 failed` or the package checks'
+    /// `packaging: 12 passed, 0 failed`.
     pub fn add_summary_line(&mut self, line: &str) -> bool {
         let counts = if let Some(rest) = line.strip_prefix("test result: ") {
             rest.split_once(". ").map(|(_, counts)| counts)
         } else {
             line.strip_prefix("guest: ")
+                .or_else(|| line.strip_prefix("packaging: "))
         };
         let Some(counts) = counts else { return false };
         let mut parts = counts.split([';', ',']).map(str::trim);
@@ -160,12 +162,13 @@ mod tests {
             "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out"
         ));
         assert!(tally.add_summary_line("guest: 54 passed, 1 failed"));
+        assert!(tally.add_summary_line("packaging: 20 passed, 0 failed"));
         assert!(!tally.add_summary_line("guest: up after 3.53s, kernel 6.1.0-56-amd64"));
         assert!(!tally.add_summary_line("# run total: guest: 14 passed, 0 failed"));
         assert_eq!(
             tally,
             Tally {
-                passed: 153,
+                passed: 173,
                 failed: 3
             }
         );

@@ -91,13 +91,22 @@ fn the_deb_holds_exactly_the_installed_files_with_etc_as_conffiles() {
             "./usr/share/doc/rs-pppoe/chap-secrets.example".into(),
             data.clone(),
         ),
-        ("./usr/share/man/man8/rs-pppoe.8".into(), data.clone()),
-        ("./usr/share/man/man8/rs-pppoe-rule.8".into(), data.clone()),
+        ("./usr/share/doc/rs-pppoe/copyright".into(), data.clone()),
+        ("./usr/share/doc/rs-pppoe/changelog.gz".into(), data.clone()),
         (
-            "./usr/share/man/man8/rs-pppoe-discovery.8".into(),
+            "./usr/share/lintian/overrides/rs-pppoe".into(),
             data.clone(),
         ),
-        ("./usr/share/man/man8/rs-pppoe-setup.8".into(), data),
+        ("./usr/share/man/man8/rs-pppoe.8.gz".into(), data.clone()),
+        (
+            "./usr/share/man/man8/rs-pppoe-rule.8.gz".into(),
+            data.clone(),
+        ),
+        (
+            "./usr/share/man/man8/rs-pppoe-discovery.8.gz".into(),
+            data.clone(),
+        ),
+        ("./usr/share/man/man8/rs-pppoe-setup.8.gz".into(), data),
     ]
     .into_iter()
     .collect();
@@ -115,8 +124,25 @@ fn the_deb_holds_exactly_the_installed_files_with_etc_as_conffiles() {
         "dpkg must keep a user's edits to every /etc file"
     );
     let depends = run("dpkg-deb", &["-f", deb, "Depends"]);
+    let ppp = run("dpkg-query", &["-W", "-f=${Version}", "ppp"]);
     assert!(
-        depends.contains(&format!("ppp (>= {version})")),
-        "the plugin loads only into pppd {version}: {depends}"
+        depends.contains(&format!("ppp (= {ppp})")),
+        "the plugin loads only into this pppd {version}, ppp {ppp}: {depends}"
+    );
+
+    // dpkg --verify checks every file against md5sums.
+    let md5sums = run("dpkg-deb", &["-I", deb, "md5sums"]);
+    let summed: Vec<String> = md5sums
+        .lines()
+        .map(|line| format!("./{}", line.split_once("  ").unwrap().1))
+        .collect();
+    let mut packaged: Vec<String> = files.keys().cloned().collect();
+    packaged.sort();
+    assert_eq!(summed, packaged);
+
+    let postrm = run("dpkg-deb", &["-I", deb, "postrm"]);
+    assert!(
+        postrm.contains("purge") && postrm.contains("rm -rf /var/lib/rs-pppoe"),
+        "a purge must remove the session records' directory:\n{postrm}"
     );
 }

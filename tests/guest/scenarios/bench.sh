@@ -53,13 +53,16 @@ session_once() {
     client_stop
     # Let the server's side of the session finish before the next one. In
     # user mode (pppoe-server 3.15) it lingers when the client sent no PADT.
-    if ! wait_for 2 test -z "$(server_session_pids --with-relays)"; then
+    # (A function, so wait_for asks again on every poll.)
+    if ! wait_for 2 server_sessions_gone; then
         # shellcheck disable=SC2046
         kill -TERM $(server_session_pids --with-relays) 2>/dev/null
-        wait_for 10 test -z "$(server_session_pids --with-relays)"
+        wait_for 10 server_sessions_gone
     fi
     : >"$RSG_DIR/client.log"
 }
+
+server_sessions_gone() { [ -z "$(server_session_pids --with-relays)" ]; }
 
 # Round 0 warms caches (pppd, libraries, the server) and is not counted.
 for ((round = 0; round <= rounds; round++)); do

@@ -18,6 +18,9 @@ RSG_POOL_START=10.67.15.10
 RSG_AC_NAME=rsg-test-ac
 RSG_USER=rsg-user
 RSG_SECRET=rsg-secret
+# In /etc/ppp (the guest's root-owned 755 tmpfs), never /tmp: pppd 2.5.3
+# runs a script only when it and every directory above it belong to root
+# and are not group or other writable.
 RSG_IPUP=/etc/ppp/rsg-ip-up
 RSG_PASSED=0
 RSG_FAILED=0
@@ -77,7 +80,12 @@ net_setup() {
         peer name "$RSG_SERVER_IF" address "$RSG_SERVER_MAC" netns "$RSG_NS"
     ip link set "$RSG_CLIENT_IF" up
     ip netns exec "$RSG_NS" ip link set "$RSG_SERVER_IF" up
+    ppp_config
+}
 
+# ppp_config: the pppd configuration of both sides, and the ip-up recorder.
+ppp_config() {
+    mkdir -p "$RSG_DIR"
     # /etc/ppp is a fresh tmpfs in the guest: this is its whole configuration.
     # Client and server pppd share it, so one CHAP line serves both.
     printf '%s * %s *\n' "$RSG_USER" "$RSG_SECRET" >/etc/ppp/chap-secrets
@@ -120,14 +128,16 @@ EOF
 # server_start: pppoe-server in the isp namespace; kernel mode when this
 # pppoe-server supports it (trixie's 4.0 does, bookworm's 3.15 does not).
 # Each start uses new session numbers so a reconnect is visibly a new session.
+# RSG_SERVER_SLOTS: how many sessions it serves at once (default 64).
 # Returns once the server has its discovery socket open.
 server_start() {
     RSG_SERVER_STARTS=$((RSG_SERVER_STARTS + 1))
     local mode=()
     if pppoe-server -h 2>&1 | grep -q -- '-k '; then
-        local plugin
-        plugin=$(ls /usr/lib/pppd/*/pppoe.so 2>/dev/null | head -1)
-        mode=(-k -g "$plugin")
+        # The plugin of the pppd that runs: with pppd 2.5.3 layered over
+        # trixie, 2.5.2's plugin dir is still there and pppd would refuse it.
+        [ -n "${RSG_PPPD_VERSION:-}" ] || RSG_PPPD_VERSION=$(pppd_version)
+        mode=(-k -g "/usr/lib/pppd/$RSG_PPPD_VERSION/pppoe.so")
     fi
     # RSG_SERVER_PPP_DIR=DIR: the server and its pppds see DIR as /etc/ppp
     # (a bind mount in the mount namespace `ip netns exec` gives them
@@ -141,7 +151,7 @@ server_start() {
     fi
     # `ip netns exec` (and that sh) exec, so $! is pppoe-server itself (-F: no fork).
     ip netns exec "$RSG_NS" "${own_etc[@]}" pppoe-server -F -I "$RSG_SERVER_IF" "${mode[@]}" \
-        -C "$RSG_AC_NAME" -L "$RSG_SERVER_IP" -R "$RSG_POOL_START" -N 64 \
+        -C "$RSG_AC_NAME" -L "$RSG_SERVER_IP" -R "$RSG_POOL_START" -N "${RSG_SERVER_SLOTS:-64}" \
         -o $(((RSG_SERVER_STARTS - 1) * 100)) -O /etc/ppp/pppoe-server-options \
         >>"$RSG_DIR/pppoe-server.log" 2>&1 &
     RSG_SERVER_PID=$!

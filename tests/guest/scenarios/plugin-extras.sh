@@ -1,7 +1,7 @@
 #!/bin/bash
 # rs-pppoe.so specifics, run inside the test guest:
 #
-#   tests/guest/run.sh --pppd 2.4.9|2.5.2 plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]
+#   tests/guest/run.sh --pppd 2.4.9|2.5.2|2.5.3 plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]
 #
 # a. every option name and alias, with real pppd's parser and `dryrun`:
 #    values taken (exit 0), clamped (exit 0 and a warning naming the value
@@ -10,7 +10,8 @@
 # b. pppoe-padi-* given after the interface are honoured (order independence);
 #    a discovery that got nothing ends with one line saying why; an
 #    interface without carrier fails the attempt at once, saying so
-# c. a session left by a SIGKILLed pppd gets a PADT before the next discovery;
+# c. a session left by a SIGKILLed pppd gets a PADT before the next discovery
+#    (more in recovery.sh);
 #    rs-pppoe-discovery --terminate refuses the session while it is held
 # d. pppoe-service NO-SERVICE-NAME-NON-RFC-COMPLIANT: the PADI has no
 #    Service-Name tag and a session comes up against pppoe-server
@@ -29,7 +30,16 @@ set -u
 # shellcheck source=setup-session.sh
 . "$(dirname "$0")/setup-session.sh"
 
-#   tests/guest/run.sh --pppd 2.4.9|2.5.2 plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]
+plugin=${1:?usage: plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]}
+shift
+setup=""
+discovery_bin=""
+while [ $# -gt 0 ]; do
+    case $1 in
+        --setup) setup=${2:?--setup needs the rs-pppoe-setup binary}; shift 2 ;;
+        *) discovery_bin=$1; shift ;;
+    esac
+done
 label="pppd $(pppd_version) $(basename "$plugin")"
 name() { echo "$label: $*"; }
 
@@ -193,8 +203,8 @@ client_start "$plugin"
 if wait_for 60 ipup_at_least 1; then
     ipup_load 1
     first=$SESSION
-    check "$(name "session $first is recorded under /run/rs-pppoe")" \
-        grep -q "^session=$first\$" "/run/rs-pppoe/$RSG_CLIENT_IF.session"
+    check "$(name "session $first is recorded under /var/lib/rs-pppoe")" \
+        compgen -G "/var/lib/rs-pppoe/$RSG_CLIENT_IF:$first:*.session"
     if [ -n "$discovery_bin" ]; then
         "$discovery_bin" -I "$RSG_CLIENT_IF" --terminate "$first:$RSG_SERVER_MAC" \
             >"$RSG_DIR/terminate.log" 2>&1
@@ -229,7 +239,8 @@ if wait_for 60 ipup_at_least 1; then
     kill "$tcpdump_pid" 2>/dev/null
     wait "$tcpdump_pid" 2>/dev/null
     client_stop
-    check "$(name "the record is gone after a clean stop")" test ! -e "/run/rs-pppoe/$RSG_CLIENT_IF.session"
+    check "$(name "the record is gone after a clean stop")" \
+        test -z "$(compgen -G "/var/lib/rs-pppoe/$RSG_CLIENT_IF:*.session")"
 else
     not_ok "$(name ip-up ran)"
     client_stop

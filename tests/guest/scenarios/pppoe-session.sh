@@ -1,7 +1,7 @@
 #!/bin/bash
 # Full PPPoE session checks for one plugin, run inside the test guest:
 #
-#   tests/guest/run.sh --pppd 2.4.9|2.5.2 pppoe-session.sh PLUGIN [options]
+#   tests/guest/run.sh --pppd 2.4.9|2.5.2|2.5.3 pppoe-session.sh PLUGIN [options]
 #
 # PLUGIN: a name from pppd's plugin dir (rp-pppoe.so, pppoe.so) or an
 # absolute path (a built rs-pppoe.so).
