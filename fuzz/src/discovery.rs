@@ -426,12 +426,17 @@ pub fn describe(data: &[u8]) -> String {
 }
 
 impl Scenario {
-    pub fn run(&self) {
+    /// Runs the scenario, checking every invariant; the outcome, unless the
+    /// configuration was (rightly) refused.
+    pub fn run(&self) -> Option<Outcome> {
         let config = self.config.config();
         let start = Instant::now();
         let client = match Client::new(config.clone(), start) {
             Ok(client) => client,
-            Err(error) => return check_config_error(&config, &error),
+            Err(error) => {
+                check_config_error(&config, &error);
+                return None;
+            }
         };
         let mut run = Run {
             client,
@@ -473,6 +478,7 @@ impl Scenario {
             }
         }
         run.finish();
+        run.outcome
     }
 }
 
@@ -904,4 +910,102 @@ fn valid_max_payload(frame: &DiscoveryFrame<'_>) -> Option<u16> {
         .tag(TagType::PppMaxPayload)
         .and_then(Tag::max_payload)
         .filter(|&v| v >= 1492)
+}
+
+#[cfg(test)]
+mod tests {
+    //! What the target found, as scenarios that keep meaning the same when
+    //! the input format changes (byte reproducers decode differently then).
+
+    use super::*;
+
+    fn config(timeout: DurationSpec) -> ConfigSpec {
+        ConfigSpec {
+            our_mac: MacSpec::CaptureClient,
+            host_uniq: Bytes::Rspp,
+            service: ServiceSpec::Named(Bytes::Empty),
+            ac_name: None,
+            ac_mac: None,
+            timeout,
+            attempts: AttemptsSpec::Few(3),
+            max_payload: None,
+            list_offers: false,
+        }
+    }
+
+    fn from_ac(ac: u8, code: CodeSpec, session_id: u16, tags: Vec<TagSpec>) -> Step {
+        Step::Receive(FrameSpec {
+            dst: DstSpec::Us,
+            src: MacSpec::Ac(ac),
+            code,
+            session_id,
+            tags,
+            damage: None,
+        })
+    }
+
+    #[test]
+    fn timeouts_too_long_for_instant_run_to_the_end() {
+        // Attempts added the wait to the clock and panicked: first with
+        // Duration::MAX, then (with the first fix) once the deadlines
+        // neared the end of Instant's range.
+        for timeout in [
+            DurationSpec::Any {
+                secs: u64::MAX,
+                nanos: 999_999_999,
+            },
+            DurationSpec::Any {
+                secs: 288_230_372_611_719_167,
+                nanos: 0,
+            },
+        ] {
+            let scenario = Scenario {
+                config: config(timeout),
+                steps: vec![
+                    Step::Wait(Jump::ToDeadline),
+                    Step::Wait(Jump::Huge(u64::MAX)),
+                ],
+            };
+            let outcome = scenario.run();
+            assert!(
+                matches!(outcome, Some(Outcome::Failed(Failure::NoOffer { .. }))),
+                "{outcome:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_offer_whose_padr_cannot_be_sent_loses_to_one_that_can() {
+        // The first offer was chosen although its relay id left no room in
+        // the PADR: no PADR ever went out.
+        let offer = |ac, extra| {
+            let mut tags = vec![
+                TagSpec::OurHostUniq,
+                TagSpec::AcName(None),
+                TagSpec::ServiceName(None),
+            ];
+            tags.push(extra);
+            from_ac(ac, CodeSpec::Pado, 0, tags)
+        };
+        let scenario = Scenario {
+            config: config(DurationSpec::Secs(5)),
+            steps: vec![
+                offer(
+                    0,
+                    TagSpec::Relay(Bytes::Fill {
+                        len: 1480,
+                        byte: 0xee,
+                    }),
+                ),
+                offer(1, TagSpec::Cookie(Bytes::Rspp8)),
+                from_ac(1, CodeSpec::Pads, 7, vec![TagSpec::OurHostUniq]),
+            ],
+        };
+        let Some(Outcome::Established(session)) = scenario.run() else {
+            panic!("no session")
+        };
+        assert_eq!((session.ac_mac, session.session_id), (ACS[1], 7));
+        assert_eq!(session.cookie.as_deref(), Some(&b"72737070"[..]));
+        assert_eq!(session.relay_id, None);
+    }
 }

@@ -638,7 +638,8 @@ fn unusable_configurations_are_refused_up_front() {
 #[test]
 fn a_timeout_too_long_for_instant_is_a_very_long_wait_not_a_panic() {
     // Found by the `discovery` fuzz target: the second wait overflowed
-    // `Instant` (fuzz/regressions/discovery/).
+    // `Instant` (its scenario: `timeouts_too_long_for_instant_run_to_the_end`
+    // in fuzz/src/discovery.rs).
     let t = Timeline::new();
     let mut cfg = config();
     cfg.timeout = Duration::MAX;

@@ -12,7 +12,9 @@
 //!    the repository's `fuzz/corpus/<target>/` and growing a working corpus
 //!    in `target/fuzz/corpus/<target>/`;
 //! 4. with `--update-corpus`, merges what was found into a minimised
-//!    `fuzz/corpus/<target>/` (libFuzzer `-set_cover_merge=1`), for committing;
+//!    `fuzz/corpus/<target>/` (libFuzzer `-set_cover_merge=1
+//!    -use_counters=0`: the fewest inputs that reach every edge), for
+//!    committing;
 //! 5. prints one line per target: executions, exec/s, edges, features,
 //!    corpus size and crashes. A crash's input lands in
 //!    `fuzz/artifacts/<target>/`; the task then fails and says how to replay
@@ -110,8 +112,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// Installs cargo-fuzz unless `cargo fuzz` already works.
+/// Installs cargo-fuzz unless `cargo fuzz` already works; libFuzzer itself
+/// is C++, built by `libfuzzer-sys`.
 fn ensure_cargo_fuzz() -> Result<(), String> {
+    if output(Command::new("c++").arg("--version")).is_err() {
+        return Err("libFuzzer is built with the C++ compiler: apt-get install g++".into());
+    }
     if output(cargo().args(["fuzz", "--version"])).is_ok() {
         return Ok(());
     }
@@ -182,9 +188,14 @@ fn minimise_into_repository(binary: &Path, name: &str) -> Result<(), String> {
     fs::create_dir_all(&merged).map_err(|e| format!("{}: {e}", merged.display()))?;
     let working = target_base().join("fuzz/corpus").join(name);
     let out = Command::new(binary)
-        // The smallest set covering every feature (plain -merge=1 keeps
-        // three times as many files).
+        // The smallest set covering every edge: plain -merge=1 keeps three
+        // times as many files as -set_cover_merge=1, which with hit-count
+        // buckets (libFuzzer's default) still keeps four times as many as
+        // with edges alone (1190 files against 298 for the five targets).
+        // The repository's corpus is a seed and a replay set, so edges are
+        // enough; the working corpus keeps everything a run found.
         .arg("-set_cover_merge=1")
+        .arg("-use_counters=0")
         .arg(&merged)
         .arg(&repository)
         .arg(&working)
