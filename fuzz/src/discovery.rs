@@ -18,8 +18,8 @@
 //!   from our MAC with session 0 and carries exactly the configured
 //!   Service-Name (none in the PADI when told to omit it; then the PADR asks
 //!   for the offer's first), Host-Uniq and PPP-Max-Payload (in the PADR no
-//!   more than the offer's); at most `attempts` PADIs and `attempts` PADRs,
-//!   and a PADR only to the chosen AC;
+//!   more than the offer's); at most `attempts` PADIs and `attempts` PADRs
+//!   plus the early repeats announced, and a PADR only to the chosen AC;
 //! * an accepted offer meets every acceptance rule, and its fields are that
 //!   one PADO's own; the PADR and the confirmed session carry that PADO's
 //!   AC-Cookie and Relay-Session-Id and nothing from any other frame (the
@@ -28,6 +28,12 @@
 //!   a usable session id;
 //! * a frame not addressed to us is ignored, and an ignored or refused frame
 //!   never moves the deadline;
+//! * the chosen AC's error PADS (our Host-Uniq) is reported
+//!   (`Event::AcError`) at most once per PADR; an early PADR repeat it
+//!   announces is the new deadline, never sooner than `QUICK_RETRY_DELAY`
+//!   nor later than the longer of that and `RELEASE_WAIT`, the first one
+//!   to an AC in `Config::released` not before `RELEASE_WAIT` after its
+//!   PADT, none after Service-Name-Error, at most `QUICK_RETRIES` of them;
 //! * `poll_at` never lies: once its deadline has passed, the next
 //!   `poll_transmit` sends the next frame or ends discovery, and afterwards
 //!   the deadline lies in the future; the PADR follows an accepted offer at
@@ -40,7 +46,10 @@
 use std::time::{Duration, Instant};
 
 use arbitrary::{Arbitrary, Unstructured};
-use rs_pppoe::discovery::{Client, Config, ConfigError, Event, Failure, Mode, Offer, Outcome};
+use rs_pppoe::discovery::{
+    Client, Config, ConfigError, Event, Failure, Mode, Offer, Outcome, QUICK_RETRIES,
+    QUICK_RETRY_DELAY, RELEASE_WAIT, Rejection,
+};
 use rs_pppoe::wire::{
     Code, DiscoveryFrame, MAX_PADI_PACKET_LEN, MAX_PPPOE_PAYLOAD, MIN_ETHERNET_FRAME_LEN, MacAddr,
     PPPOE_HEADER_LEN, Tag, TagType,
@@ -99,6 +108,9 @@ struct ConfigSpec {
     attempts: AttemptsSpec,
     max_payload: Option<u16>,
     list_offers: bool,
+    /// ACs we "sent a PADT for a stale session", that many ms before the
+    /// discovery started: their first error PADS waits for the release.
+    released: Vec<(MacSpec, u16)>,
 }
 
 /// The Service-Name to ask for, or none at all (pppd's
@@ -277,8 +289,16 @@ impl Scenario {
 }
 
 impl ConfigSpec {
-    fn config(&self) -> Config {
+    fn config(&self, start: Instant) -> Config {
         Config {
+            released: self
+                .released
+                .iter()
+                .filter_map(|&(mac, ms)| {
+                    let padt = start.checked_sub(Duration::from_millis(ms.into()))?;
+                    Some((mac.mac(), padt))
+                })
+                .collect(),
             service_name: match &self.service {
                 ServiceSpec::Named(name) => name.bytes(),
                 ServiceSpec::Omit => Vec::new(),
@@ -403,6 +423,10 @@ struct Run {
     rejected_requesting: u32,
     padis: u64,
     padrs: u64,
+    /// Early PADR repeats the client announced (`Event::AcError`), and
+    /// whether the current PADR's error answer was already reported.
+    quick_retries: u64,
+    ac_error_reported: bool,
     /// Listing mode: every accepted offer, in order.
     offers: Vec<Offer>,
     /// An offer was just accepted in session mode: the next drain must send
@@ -420,7 +444,10 @@ pub fn run(data: &[u8]) {
 
 pub fn describe(data: &[u8]) -> String {
     match Scenario::decode(data) {
-        Some(scenario) => format!("{scenario:#?}\nconfig: {:#?}", scenario.config.config()),
+        Some(scenario) => format!(
+            "{scenario:#?}\nconfig: {:#?}",
+            scenario.config.config(Instant::now())
+        ),
         None => "(does not decode; skipped)".to_string(),
     }
 }
@@ -429,8 +456,8 @@ impl Scenario {
     /// Runs the scenario, checking every invariant; the outcome, unless the
     /// configuration was (rightly) refused.
     pub fn run(&self) -> Option<Outcome> {
-        let config = self.config.config();
         let start = Instant::now();
+        let config = self.config.config(start);
         let client = match Client::new(config.clone(), start) {
             Ok(client) => client,
             Err(error) => {
@@ -449,6 +476,8 @@ impl Scenario {
             rejected_requesting: 0,
             padis: 0,
             padrs: 0,
+            quick_retries: 0,
+            ac_error_reported: false,
             offers: Vec::new(),
             padr_due: false,
             confirmed: None,
@@ -593,6 +622,14 @@ impl Run {
                     Mode::ListOffers => self.offers.push(offer.clone()),
                 }
             }
+            Event::AcError {
+                from,
+                reason,
+                retry_in,
+            } => {
+                let frame = parsed.as_ref().expect("an error PADS that parses");
+                self.check_ac_error(frame, *from, reason, *retry_in, deadline_before);
+            }
             Event::Confirmed(session) => {
                 let frame = parsed.as_ref().expect("a PADS that parses");
                 let Phase::Requesting(chosen) = &self.phase else {
@@ -645,6 +682,83 @@ impl Run {
             );
         }
         self.drain();
+    }
+
+    /// The chosen AC's error answer to our PADR: reported once per PADR,
+    /// and an early repeat is never sooner than `QUICK_RETRY_DELAY` (nor,
+    /// the first one, before a released AC had `RELEASE_WAIT`), at most
+    /// `QUICK_RETRIES` times, and never later than the longer of the two.
+    fn check_ac_error(
+        &mut self,
+        frame: &DiscoveryFrame<'_>,
+        from: MacAddr,
+        reason: &Rejection,
+        retry_in: Option<Duration>,
+        deadline_before: Option<Instant>,
+    ) {
+        let Phase::Requesting(chosen) = &self.phase else {
+            panic!("an AC error in phase {:?}", self.phase)
+        };
+        assert_eq!(from, chosen.ac_mac, "an AC error from another AC");
+        assert_eq!(frame.src, from);
+        assert_eq!(frame.code, Code::Pads, "an AC error from a {}", frame.code);
+        assert_eq!(
+            frame.tag_value(TagType::HostUniq),
+            Some(&self.config.host_uniq[..]),
+            "an AC error without our Host-Uniq"
+        );
+        let Rejection::ErrorTag { tag, .. } = reason else {
+            panic!("an AC error for {reason:?}")
+        };
+        assert_eq!(frame.error_tag().map(|t| t.tag_type), Some(*tag));
+        assert!(
+            !self.ac_error_reported,
+            "a second AC error reported for one PADR"
+        );
+        self.ac_error_reported = true;
+        // The failure count includes the reported error answers.
+        self.rejected_requesting += 1;
+        match retry_in {
+            None => assert_eq!(
+                self.client.poll_at(),
+                deadline_before,
+                "an AC error without an early repeat moved the deadline"
+            ),
+            Some(wait) => {
+                assert_ne!(
+                    *tag,
+                    TagType::ServiceNameError,
+                    "an early repeat after Service-Name-Error"
+                );
+                let first = self.quick_retries == 0;
+                self.quick_retries += 1;
+                assert!(
+                    self.quick_retries <= u64::from(QUICK_RETRIES),
+                    "more than {QUICK_RETRIES} early repeats"
+                );
+                assert!(wait >= QUICK_RETRY_DELAY, "an early repeat after {wait:?}");
+                assert!(
+                    wait <= QUICK_RETRY_DELAY.max(RELEASE_WAIT),
+                    "an early repeat only after {wait:?}"
+                );
+                let due = self.now + wait;
+                assert_eq!(
+                    self.client.poll_at(),
+                    Some(due),
+                    "retry_in is not the deadline"
+                );
+                if first {
+                    for (mac, padt) in &self.config.released {
+                        if *mac == from {
+                            assert!(
+                                due >= *padt + RELEASE_WAIT,
+                                "the first early repeat to a released AC came before RELEASE_WAIT"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// An accepted PADO meets every rule, and the offer is its own.
@@ -801,7 +915,11 @@ impl Run {
                     "the PADR's relay id is not the chosen PADO's"
                 );
                 self.padrs += 1;
-                assert!(self.padrs <= attempts, "more PADRs than attempts");
+                self.ac_error_reported = false;
+                assert!(
+                    self.padrs <= attempts + self.quick_retries,
+                    "more PADRs than attempts and announced early repeats"
+                );
                 // RFC 4638: no more than the AC offered.
                 let max_payload = advertised
                     .map(|ours| chosen.max_payload.map_or(ours, |theirs| ours.min(theirs)))
@@ -930,6 +1048,7 @@ mod tests {
             attempts: AttemptsSpec::Few(3),
             max_payload: None,
             list_offers: false,
+            released: Vec::new(),
         }
     }
 
@@ -972,6 +1091,52 @@ mod tests {
                 "{outcome:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_early_padr_repeat_with_a_timeout_too_long_for_instant_runs_to_the_end() {
+        // The wait after the early PADR repeat (after an error PADS) was
+        // added to the clock unchecked and overflowed `Instant`.
+        let scenario = Scenario {
+            config: config(DurationSpec::Any {
+                secs: u64::MAX,
+                nanos: 999_999_999,
+            }),
+            steps: vec![
+                from_ac(
+                    0,
+                    CodeSpec::Pado,
+                    0,
+                    vec![
+                        TagSpec::OurHostUniq,
+                        TagSpec::AcName(None),
+                        TagSpec::ServiceName(None),
+                    ],
+                ),
+                from_ac(
+                    0,
+                    CodeSpec::Pads,
+                    0,
+                    vec![
+                        TagSpec::OurHostUniq,
+                        TagSpec::Error {
+                            kind: 1, // AC-System-Error: repeated early
+                            text: Bytes::Empty,
+                        },
+                    ],
+                ),
+                Step::Wait(Jump::ToDeadline),
+                Step::Wait(Jump::ToDeadline),
+            ],
+        };
+        let outcome = scenario.run();
+        assert!(
+            matches!(
+                outcome,
+                Some(Outcome::Failed(Failure::NoConfirmation { rejected: 1, .. }))
+            ),
+            "{outcome:?}"
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! |---|---|
 //! | `wire` | [`rs_pppoe::wire`]: parse → emit → parse agrees, nothing invented, limits kept |
 //! | `discovery` | [`rs_pppoe::discovery::Client`] fed frame sequences and clock jumps |
-//! | `session_record` | the stale-session record parser (`SessionRecord::parse`) |
+//! | `session_record` | [`rs_pppoe::session_record`]: the session record parser (`SessionRecord::parse`) |
 //! | `hook_config` | `rs-pppoe-rule`'s configuration file parser and table scheme |
 //! | `hook_args` | `rs-pppoe-rule`'s command line |
 

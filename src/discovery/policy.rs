@@ -443,6 +443,13 @@ impl Attempts {
         }
     }
 
+    /// The same attempt again (an early PADR repeat), with its full wait
+    /// after it.
+    pub fn repeat(&mut self, now: Instant) {
+        self.deadline = deadline_after(now, self.wait);
+        self.unsent = true;
+    }
+
     /// Moves to the next attempt if one is left.
     pub fn next(&mut self, now: Instant, limit: u32) -> bool {
         if self.number >= limit {
@@ -460,7 +467,7 @@ impl Attempts {
 /// absurd timeout, such as `Duration::MAX`; the plugin and the CLI allow an
 /// hour) cut to a century, so that no deadline overflows `Instant`. (`now`
 /// itself would have to be ~3·10¹¹ years past boot for even that to fail.)
-fn deadline_after(now: Instant, wait: Duration) -> Instant {
+pub(super) fn deadline_after(now: Instant, wait: Duration) -> Instant {
     const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
     now.checked_add(wait.min(CENTURY)).unwrap_or(now)
 }
