@@ -11,7 +11,6 @@
 //! parses, is a PADT for that session from our MAC to the AC, and fits in
 //! a frame.
 
-use rs_pppoe::discovery::padt_frame;
 use rs_pppoe::session_record::{FORMAT_VERSION, LEGACY_VERSION, SessionRecord, is_boot_id};
 use rs_pppoe::sys::IFNAMSIZ;
 use rs_pppoe::wire::{Code, DiscoveryFrame, MAX_PPPOE_PAYLOAD, PPPOE_HEADER_LEN};
@@ -56,14 +55,8 @@ pub fn run(data: &[u8]) {
         "the record does not survive writing and reading:\n{written}"
     );
 
-    let padt = padt_frame(
-        record.our_mac,
-        record.ac_mac,
-        record.session_id,
-        &record.host_uniq,
-        record.cookie.as_deref(),
-        record.relay_id.as_deref(),
-    );
+    // The frame the plugin would send for this record.
+    let padt = record.padt_frame();
     let frame = DiscoveryFrame::parse(&padt).expect("the PADT of a record parses");
     assert_eq!(frame.code, Code::Padt);
     assert_eq!(frame.session_id, record.session_id);
