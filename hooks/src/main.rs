@@ -25,13 +25,9 @@
 #![deny(unsafe_code)]
 
 mod apply;
-mod cli;
-mod config;
-mod forward;
 mod log;
 mod netlink;
 mod nft;
-mod plan;
 mod sys;
 
 use std::collections::BTreeSet;
@@ -39,6 +35,8 @@ use std::ffi::OsString;
 use std::net::Ipv4Addr;
 use std::process::ExitCode;
 use std::time::Duration;
+
+use rs_pppoe_rule::{cli, config, forward, plan};
 
 use cli::{Command, Invocation, PppEnv};
 use config::{Config, Forwarding};

@@ -287,8 +287,7 @@ impl Client {
                         // The early repeat: the same attempt again, with
                         // its full wait after it.
                         quick.pending = false;
-                        attempts.deadline = now + attempts.wait;
-                        attempts.unsent = true;
+                        attempts.repeat(now);
                     } else if !attempts.next(now, limit) {
                         let failure = Failure::NoConfirmation {
                             ac_mac: offer.ac_mac,
@@ -396,12 +395,16 @@ impl Client {
                                     .then(|| {
                                         quick.left -= 1;
                                         quick.pending = true;
-                                        let mut due = now + QUICK_RETRY_DELAY;
+                                        let mut due =
+                                            policy::deadline_after(now, QUICK_RETRY_DELAY);
                                         // Give an AC that is releasing the
                                         // session we just ended time to finish.
                                         for (mac, padt) in &self.config.released {
                                             if first && *mac == frame.src {
-                                                due = due.max(*padt + RELEASE_WAIT);
+                                                due = due.max(policy::deadline_after(
+                                                    *padt,
+                                                    RELEASE_WAIT,
+                                                ));
                                             }
                                         }
                                         attempts.deadline = due;

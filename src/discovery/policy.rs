@@ -438,9 +438,16 @@ impl Attempts {
         Attempts {
             number: 1,
             wait,
-            deadline: now + wait,
+            deadline: deadline_after(now, wait),
             unsent: true,
         }
+    }
+
+    /// The same attempt again (an early PADR repeat), with its full wait
+    /// after it.
+    pub fn repeat(&mut self, now: Instant) {
+        self.deadline = deadline_after(now, self.wait);
+        self.unsent = true;
     }
 
     /// Moves to the next attempt if one is left.
@@ -450,8 +457,17 @@ impl Attempts {
         }
         self.number += 1;
         self.wait = self.wait.saturating_mul(2).min(MAX_WAIT.max(self.wait));
-        self.deadline = now + self.wait;
+        self.deadline = deadline_after(now, self.wait);
         self.unsent = true;
         true
     }
+}
+
+/// `now + wait`, with a wait longer than a century (only a library caller's
+/// absurd timeout, such as `Duration::MAX`; the plugin and the CLI allow an
+/// hour) cut to a century, so that no deadline overflows `Instant`. (`now`
+/// itself would have to be ~3·10¹¹ years past boot for even that to fail.)
+pub(super) fn deadline_after(now: Instant, wait: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    now.checked_add(wait.min(CENTURY)).unwrap_or(now)
 }

@@ -636,6 +636,43 @@ fn unusable_configurations_are_refused_up_front() {
 }
 
 #[test]
+fn a_timeout_too_long_for_instant_is_a_very_long_wait_not_a_panic() {
+    // Found by the `discovery` fuzz target: the second wait overflowed
+    // `Instant` (its scenario: `timeouts_too_long_for_instant_run_to_the_end`
+    // in fuzz/src/discovery.rs).
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.timeout = Duration::MAX;
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    assert_eq!(codes(&sent(&mut client, t.at(0))), [Code::Padi]);
+    let deadline = client.poll_at().unwrap();
+    assert!(deadline > t.at(0));
+    assert_eq!(codes(&sent(&mut client, deadline)), [Code::Padi]);
+    assert!(client.poll_at().unwrap() > deadline);
+}
+
+#[test]
+fn an_early_padr_repeat_with_a_timeout_too_long_for_instant_does_not_panic() {
+    // Found by the `discovery` fuzz target: the wait after the early repeat
+    // was added to the clock unchecked and overflowed `Instant`.
+    let t = Timeline::new();
+    let mut cfg = config();
+    cfg.timeout = Duration::MAX;
+    let mut client = Client::new(cfg, t.at(0)).unwrap();
+    sent(&mut client, t.at(0));
+    client.handle_frame(t.at(100), &AcFrame::pado(AC1, b"A").bytes());
+    assert_eq!(codes(&sent(&mut client, t.at(100))), [Code::Padr]);
+    let event = error_pads(&mut client, &t, 150, TagType::AcSystemError, b"busy");
+    assert!(
+        matches!(event, Event::AcError { retry_in: Some(d), .. } if d == Duration::from_secs(1)),
+        "{event:?}"
+    );
+    assert_eq!(codes(&sent(&mut client, t.at(1_150))), [Code::Padr]);
+    assert!(client.poll_at().unwrap() > t.at(1_150));
+    assert_eq!(client.outcome(), None);
+}
+
+#[test]
 fn many_attempts_cap_each_wait() {
     let t = Timeline::new();
     let mut cfg = config();

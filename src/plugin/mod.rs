@@ -617,14 +617,7 @@ fn send_padt<H: Host, N: Network>(
     record: &SessionRecord,
     why: &str,
 ) -> bool {
-    let frame = discovery::padt_frame(
-        record.our_mac,
-        record.ac_mac,
-        record.session_id,
-        &record.host_uniq,
-        record.cookie.as_deref(),
-        record.relay_id.as_deref(),
-    );
+    let frame = record.padt_frame();
     match net.send_discovery_frame(&record.interface, &frame) {
         Ok(()) => {
             host.log(Level::Info, &format!("Sent PADT{why}"));

@@ -103,6 +103,19 @@ impl SessionRecord {
         text
     }
 
+    /// The PADT that ends this session: what the plugin sends for a stale
+    /// record.
+    pub fn padt_frame(&self) -> Vec<u8> {
+        crate::discovery::padt_frame(
+            self.our_mac,
+            self.ac_mac,
+            self.session_id,
+            &self.host_uniq,
+            self.cookie.as_deref(),
+            self.relay_id.as_deref(),
+        )
+    }
+
     /// Parses a record of either version; anything unexpected is an error
     /// (the caller then discards the file).
     pub fn parse(text: &str) -> Result<ParsedRecord, ParseError> {

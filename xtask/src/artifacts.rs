@@ -40,7 +40,8 @@ pub fn build_release(also: &[&str]) -> Result<(), String> {
 /// a no-op).
 pub const SETUP_PACKAGE: &[&str] = &["-p", "rs-pppoe-setup"];
 
-fn target_base() -> PathBuf {
+/// The target directory (`CARGO_TARGET_DIR`, else `target/`).
+pub fn target_base() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 

@@ -1,10 +1,10 @@
-//! Project tasks: `cargo xtask <test|bench|install|uninstall|demo|deb>`.
+//! Project tasks: `cargo xtask <test|bench|fuzz|install|uninstall|demo|deb>`.
 //!
 //! Everything a newcomer or CI needs, in one place, with no dependencies:
 //! the tasks shell out to cargo, the guest harness in `tests/guest/` and the
 //! benchmark scripts.
 //!
-//! Modules form a tree. Tasks (`test`, `demo`, `bench`, `install`,
+//! Modules form a tree. Tasks (`test`, `demo`, `bench`, `fuzz`, `install`,
 //! `package`) use the shared modules and never each other, except that
 //! `test` plays `demo::run` as one of its steps. Shared modules import no
 //! task: `layout` (what an install puts where, the manifest) uses `pppd`
@@ -15,6 +15,7 @@
 mod artifacts;
 mod bench;
 mod demo;
+mod fuzz;
 mod guest;
 mod install;
 mod layout;
@@ -33,6 +34,10 @@ tasks:
   test                 the README's test command: unit, namespace, guest and demo tests
       --no-guest       skip everything that boots the QEMU guest
   bench                side-by-side benchmarks against the reference tools
+  fuzz [--secs N | --runs N] [--target NAME] [--update-corpus]
+                       coverage-guided fuzzing (cargo-fuzz, stable; installs it if missing),
+                       one target after another, 60 s each by default; --update-corpus
+                       merges what was found into the minimised fuzz/corpus/
   install [--destdir D] [--prefix P] [--distro debian|arch] [--plugindir DIR]
                        build against the system pppd and install the plugin, the hook
                        and the example peers file (never overwrites a user's files)
@@ -53,6 +58,7 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
         "install" => install::install(rest),
         "uninstall" => install::uninstall(rest),
         "demo" => demo::run(rest),

@@ -1,0 +1,13 @@
+//! libFuzzer entry point of the `session_record` target (body and invariants:
+//! `fuzz/src/`). Built without `--cfg fuzzing` — as `cargo test` and
+//! `cargo run -p rs-pppoe-fuzz --bin session_record -- FILE...` do — it replays
+//! files instead.
+#![cfg_attr(fuzzing, no_main)]
+
+#[cfg(fuzzing)]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| rs_pppoe_fuzz::session_record::run(data));
+
+#[cfg(not(fuzzing))]
+fn main() {
+    rs_pppoe_fuzz::replay_main("session_record");
+}
