@@ -2,7 +2,7 @@
 # Full pppd sessions in QEMU guests: the entry point for the test command.
 #
 #   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH] [--reference]
-#                              [--discovery PATH]
+#                              [--discovery PATH] [--setup PATH]
 #
 #   --plugin-2.4.9 PATH   plugin built against pppd 2.4.9 headers
 #                         (cargo build --release: target/release/librs_pppoe.so)
@@ -13,6 +13,8 @@
 #   --discovery PATH      rs-pppoe-discovery for plugin-extras.sh's checks
 #                         (default: target/debug/rs-pppoe-discovery, which
 #                         cargo test builds, when it exists)
+#   --setup PATH          rs-pppoe-setup: the pppd 2.5.2 plugin-extras boot
+#                         also runs a session from the files it writes
 #
 # One guest boot per (pppd version, plugin); each runs every check of
 # scenarios/pppoe-session.sh. A built plugin (an absolute path) also gets a
@@ -27,6 +29,7 @@ add_run() { runs+=("$1|$2|${3:-}"); }
 
 reference=0
 discovery="$GUEST_DIR/../../target/debug/rs-pppoe-discovery"
+setup=""
 while [ $# -gt 0 ]; do
     case $1 in
         --plugin-2.4.9|--plugin-2.5.2)
@@ -38,7 +41,12 @@ while [ $# -gt 0 ]; do
             shift 2 ;;
         --reference) reference=1; shift ;;
         --discovery) discovery=${2:?--discovery needs a path}; shift 2 ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        --setup)
+            setup=${2:?--setup needs a path}
+            [ -x "$setup" ] || { echo "guest-tests.sh: $setup is not executable" >&2; exit 2; }
+            setup=$(cd "$(dirname "$setup")" && pwd)/$(basename "$setup")
+            shift 2 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "guest-tests.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -46,7 +54,7 @@ if [ "$reference" = 1 ]; then
     add_run 2.4.9 rp-pppoe.so "ppp-project/ppp#465: the 2.4.9 plugin never sends PADT"
     add_run 2.5.2 rp-pppoe.so
 fi
-[ "${#runs[@]}" -gt 0 ] || { sed -n '2,21p' "$0" >&2; exit 2; }
+[ "${#runs[@]}" -gt 0 ] || { sed -n '2,23p' "$0" >&2; exit 2; }
 
 # Build the cache once up front, so its progress is not mixed into a run.
 prepare_args=(--pppd 2.4.9)
@@ -74,6 +82,10 @@ for run in "${runs[@]}"; do
         scenario_args=("${args[@]}")
         if [ "$scenario" = plugin-extras.sh ]; then
             scenario_args=("$plugin")
+            # One pppd version is enough to show setup's files work.
+            if [ "$version" = 2.5.2 ] && [ -n "$setup" ]; then
+                scenario_args+=(--setup "$setup")
+            fi
             [ -x "$discovery" ] && scenario_args+=("$(cd "$(dirname "$discovery")" && pwd)/$(basename "$discovery")")
         fi
         echo "# === pppd $version, plugin $plugin, $scenario"

@@ -18,7 +18,12 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_rs-pppoe-discovery");
+/// `rs-pppoe-discovery`, when the including test crate builds it (the
+/// setup crate's tests include this lab too, for its namespaces only).
+pub const BIN: &str = match option_env!("CARGO_BIN_EXE_rs-pppoe-discovery") {
+    Some(path) => path,
+    None => "rs-pppoe-discovery",
+};
 pub const AC_IF: &str = "veth-ac";
 pub const CL_IF: &str = "veth-cl";
 pub const AC_MAC: &str = "02:00:00:00:0a:01";

@@ -10,6 +10,13 @@ use crate::util::{cargo, exec, root};
 /// other's). The hook is built separately: see [`build_hook`].
 pub const BUILD_ARGS: &[&str] = &["build", "--release", "-p", "rs-pppoe"];
 
+/// Added to [`BUILD_ARGS`] by install, which ships `rs-pppoe-setup`; the
+/// demo does not need it. One cargo run builds both, so the setup binary's
+/// link overlaps the plugin's (the shared dependencies resolve to the same
+/// features either way: the demo's later build of [`BUILD_ARGS`] alone is
+/// a no-op).
+pub const SETUP_PACKAGE: &[&str] = &["-p", "rs-pppoe-setup"];
+
 fn target_base() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
@@ -17,6 +24,12 @@ fn target_base() -> PathBuf {
 /// Where cargo puts release artifacts.
 pub fn release_dir() -> PathBuf {
     target_base().join("release")
+}
+
+/// `rs-pppoe-setup` as `cargo test --workspace` leaves it (a debug build:
+/// the guest runs it once, a release build would only cost time).
+pub fn tested_setup_binary() -> PathBuf {
+    target_base().join("debug/rs-pppoe-setup")
 }
 
 /// Where [`build_hook`] puts the hook.

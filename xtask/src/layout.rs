@@ -5,11 +5,11 @@
 //! | file | where |
 //! |---|---|
 //! | the plugin | `<pppd plugin dir>/rs-pppoe.so` (pkg-config's `plugindir`, else `/usr/lib/pppd/<version>`) |
-//! | `rs-pppoe-discovery`, `rs-pppoe-rule` | `<prefix>/sbin/` (`<prefix>/bin/` on Arch) |
+//! | `rs-pppoe-discovery`, `rs-pppoe-rule`, `rs-pppoe-setup` | `<prefix>/sbin/` (`<prefix>/bin/` on Arch) |
 //! | the hook, as copies | `/etc/ppp/ip-up.d/10-rule` + `ip-down.d/10-rule` (Debian family: run-parts skips names with a dot), `10-rule.sh` on Arch (its dispatcher runs only `*.sh`) |
 //! | the example peers file | `/etc/ppp/peers/rs-pppoe-provider`, only when absent |
 //! | examples | `<prefix>/share/doc/rs-pppoe/{peers-provider,chap-secrets}.example` |
-//! | man pages | `<prefix>/share/man/man8/rs-pppoe.8`, `rs-pppoe-rule.8`, `rs-pppoe-discovery.8` |
+//! | man pages | `<prefix>/share/man/man8/rs-pppoe.8`, `rs-pppoe-rule.8`, `rs-pppoe-discovery.8`, `rs-pppoe-setup.8` |
 //! | the manifest | `<prefix>/share/rs-pppoe/installed-files` |
 //!
 //! Everything lands under the destdir. The manifest records each file with a
@@ -28,7 +28,7 @@ use std::{
 };
 
 use crate::{
-    artifacts::{BUILD_ARGS, build_hook, hook_binary, release_dir},
+    artifacts::{BUILD_ARGS, SETUP_PACKAGE, build_hook, hook_binary, release_dir},
     pppd::{Pppd, system_pppd},
     util::{cargo, exec, output, root},
 };
@@ -180,6 +180,11 @@ fn plan(options: &Options, pppd: &Pppd) -> Vec<Item> {
             0o755,
         ),
         item(hook.clone(), sbin.join("rs-pppoe-rule"), 0o755),
+        item(
+            release.join("rs-pppoe-setup"),
+            sbin.join("rs-pppoe-setup"),
+            0o755,
+        ),
         // Copies, not symlinks: pppd 2.5.3 checks the real path of every
         // script, and a copy keeps working if the prefix moves.
         item(
@@ -217,6 +222,11 @@ fn plan(options: &Options, pppd: &Pppd) -> Vec<Item> {
         item(
             docs.join("rs-pppoe-discovery.8"),
             man8.join("rs-pppoe-discovery.8"),
+            0o644,
+        ),
+        item(
+            docs.join("rs-pppoe-setup.8"),
+            man8.join("rs-pppoe-setup.8"),
             0o644,
         ),
     ]
@@ -359,7 +369,7 @@ pub fn install_with(options: &Options) -> Result<Installed, String> {
     }
     // build.rs finds the same headers by the same rules; PPPD_INCLUDE_DIR,
     // when set, reaches it through the environment.
-    exec(cargo().args(BUILD_ARGS))?;
+    exec(cargo().args(BUILD_ARGS).args(SETUP_PACKAGE))?;
     build_hook()?;
     let plugin = release_dir().join("librs_pppoe.so");
     let plugin_bytes = fs::read(&plugin).map_err(|e| format!("{}: {e}", plugin.display()))?;

@@ -123,6 +123,7 @@ pub fn expected_files(plugin_dir: &Path) -> BTreeSet<String> {
         format!("{}/rs-pppoe.so", plugin_dir.display()),
         "/usr/sbin/rs-pppoe-discovery".into(),
         "/usr/sbin/rs-pppoe-rule".into(),
+        "/usr/sbin/rs-pppoe-setup".into(),
         "/etc/ppp/ip-up.d/10-rule".into(),
         "/etc/ppp/ip-down.d/10-rule".into(),
         PEERS_FILE.into(),
@@ -131,6 +132,7 @@ pub fn expected_files(plugin_dir: &Path) -> BTreeSet<String> {
         "/usr/share/man/man8/rs-pppoe.8".into(),
         "/usr/share/man/man8/rs-pppoe-rule.8".into(),
         "/usr/share/man/man8/rs-pppoe-discovery.8".into(),
+        "/usr/share/man/man8/rs-pppoe-setup.8".into(),
     ]
     .into_iter()
     .map(|path| format!(".{path}"))

@@ -6,12 +6,13 @@
 //! 3. unless `--no-guest`: the plugin built for pppd 2.4.9 (this host's
 //!    headers) and 2.5.2 (a cached Debian trixie root), then real pppd
 //!    sessions in the QEMU guest, with the distro's rp-pppoe.so run the same
-//!    way to prove the harness; then the demo, with and without the hook.
+//!    way to prove the harness, and (pppd 2.5.2) one from the files
+//!    rs-pppoe-setup writes; then the demo, with and without the hook.
 
 use std::process::Command;
 
 use crate::{
-    artifacts::build_plugin,
+    artifacts::{build_plugin, tested_setup_binary},
     guest,
     util::{Tally, cargo, exec, exec_counting},
 };
@@ -54,19 +55,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
             let plugins = plugin("2.4.9").and_then(|old| Ok((old, plugin("2.5.2")?)));
             match plugins {
                 Ok((old, new)) => {
-                    step(
-                        "guest sessions",
-                        exec_counting(
-                            Command::new("bash")
-                                .arg("tests/guest/guest-tests.sh")
-                                .arg("--plugin-2.4.9")
-                                .arg(&old)
-                                .arg("--plugin-2.5.2")
-                                .arg(&new)
-                                .arg("--reference"),
-                            &mut tally,
-                        ),
-                    );
+                    let mut sessions = Command::new("bash");
+                    sessions
+                        .arg("tests/guest/guest-tests.sh")
+                        .arg("--plugin-2.4.9")
+                        .arg(&old)
+                        .arg("--plugin-2.5.2")
+                        .arg(&new)
+                        .arg("--reference");
+                    // Built by `cargo test` above; when that build failed,
+                    // the step already says so.
+                    let setup = tested_setup_binary();
+                    if setup.is_file() {
+                        sessions.arg("--setup").arg(setup);
+                    }
+                    step("guest sessions", exec_counting(&mut sessions, &mut tally));
                 }
                 Err(e) => step("plugin builds", Err(e)),
             }

@@ -79,6 +79,7 @@ fn the_deb_holds_exactly_the_installed_files_with_etc_as_conffiles() {
         ),
         ("./usr/sbin/rs-pppoe-discovery".into(), program.clone()),
         ("./usr/sbin/rs-pppoe-rule".into(), program.clone()),
+        ("./usr/sbin/rs-pppoe-setup".into(), program.clone()),
         ("./etc/ppp/ip-up.d/10-rule".into(), program.clone()),
         ("./etc/ppp/ip-down.d/10-rule".into(), program),
         ("./etc/ppp/peers/rs-pppoe-provider".into(), data.clone()),
@@ -92,7 +93,11 @@ fn the_deb_holds_exactly_the_installed_files_with_etc_as_conffiles() {
         ),
         ("./usr/share/man/man8/rs-pppoe.8".into(), data.clone()),
         ("./usr/share/man/man8/rs-pppoe-rule.8".into(), data.clone()),
-        ("./usr/share/man/man8/rs-pppoe-discovery.8".into(), data),
+        (
+            "./usr/share/man/man8/rs-pppoe-discovery.8".into(),
+            data.clone(),
+        ),
+        ("./usr/share/man/man8/rs-pppoe-setup.8".into(), data),
     ]
     .into_iter()
     .collect();

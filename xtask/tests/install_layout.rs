@@ -96,6 +96,7 @@ fn expected(hook: &str, programs: &str) -> BTreeMap<String, u32> {
         (format!("{}/rs-pppoe.so", plugin_dir()), 0o644),
         (format!("usr/local/{programs}/rs-pppoe-discovery"), 0o755),
         (format!("usr/local/{programs}/rs-pppoe-rule"), 0o755),
+        (format!("usr/local/{programs}/rs-pppoe-setup"), 0o755),
         (format!("etc/ppp/ip-up.d/{hook}"), 0o755),
         (format!("etc/ppp/ip-down.d/{hook}"), 0o755),
         ("etc/ppp/peers/rs-pppoe-provider".into(), 0o644),
@@ -113,6 +114,7 @@ fn expected(hook: &str, programs: &str) -> BTreeMap<String, u32> {
             "usr/local/share/man/man8/rs-pppoe-discovery.8".into(),
             0o644,
         ),
+        ("usr/local/share/man/man8/rs-pppoe-setup.8".into(), 0o644),
         ("usr/local/share/rs-pppoe/installed-files".into(), 0o644),
     ]
     .into_iter()

@@ -129,8 +129,18 @@ server_start() {
         plugin=$(ls /usr/lib/pppd/*/pppoe.so 2>/dev/null | head -1)
         mode=(-k -g "$plugin")
     fi
-    # `ip netns exec` execs, so $! is pppoe-server itself (-F: no fork).
-    ip netns exec "$RSG_NS" pppoe-server -F -I "$RSG_SERVER_IF" "${mode[@]}" \
+    # RSG_SERVER_PPP_DIR=DIR: the server and its pppds see DIR as /etc/ppp
+    # (a bind mount in the mount namespace `ip netns exec` gives them
+    # alone), so they do not read the client's secrets. The whole
+    # directory: a mount on a file is detached as soon as the client side
+    # replaces that file.
+    local own_etc=()
+    if [ -n "${RSG_SERVER_PPP_DIR:-}" ]; then
+        # shellcheck disable=SC2016 # expanded by that sh
+        own_etc=(sh -c 'mount --bind "$0" /etc/ppp && exec "$@"' "$RSG_SERVER_PPP_DIR")
+    fi
+    # `ip netns exec` (and that sh) exec, so $! is pppoe-server itself (-F: no fork).
+    ip netns exec "$RSG_NS" "${own_etc[@]}" pppoe-server -F -I "$RSG_SERVER_IF" "${mode[@]}" \
         -C "$RSG_AC_NAME" -L "$RSG_SERVER_IP" -R "$RSG_POOL_START" -N 64 \
         -o $(((RSG_SERVER_STARTS - 1) * 100)) -O /etc/ppp/pppoe-server-options \
         >>"$RSG_DIR/pppoe-server.log" 2>&1 &
@@ -199,6 +209,22 @@ server_gone() {
         case $comm in pppoe-server|pppd|pppoe) return 1 ;; esac
     done
     return 0
+}
+
+# plugin_installed PLUGIN: make `plugin rs-pppoe.so` in a peers file load
+# PLUGIN, as on an installed system: a copy in pppd's plugin directory (over
+# a tmpfs copy of that directory when the root is read-only).
+plugin_installed() {
+    local dir
+    dir=/usr/lib/pppd/$(pppd_version)
+    if ! cp "$1" "$dir/rs-pppoe.so" 2>/dev/null; then
+        mkdir -p "$RSG_DIR/plugin-dir"
+        cp -a "$dir/." "$RSG_DIR/plugin-dir/"
+        mount -t tmpfs -o mode=755 tmpfs "$dir" || return 1
+        cp -a "$RSG_DIR/plugin-dir/." "$dir/"
+        cp "$1" "$dir/rs-pppoe.so"
+    fi
+    chmod 644 "$dir/rs-pppoe.so"
 }
 
 # client_start PLUGIN [EXTRA PPPD OPTIONS...]: the client pppd, in the

@@ -1,7 +1,7 @@
 #!/bin/bash
 # rs-pppoe.so specifics, run inside the test guest:
 #
-#   tests/guest/run.sh --pppd 2.4.9|2.5.2 plugin-extras.sh PLUGIN [DISCOVERY]
+#   tests/guest/run.sh --pppd 2.4.9|2.5.2 plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]
 #
 # a. every option name and alias, with real pppd's parser and `dryrun`:
 #    values taken (exit 0), clamped (exit 0 and a warning naming the value
@@ -17,6 +17,8 @@
 # e. (pppoe-server -k only) the plugin as the server side (rp_pppoe_sess)
 # f. (pppd 2.4.9 run only, with DISCOVERY) rs-pppoe-discovery --probe-vlans
 #    finds pppoe-server on a real 802.1Q VLAN device (8021q)
+# g. (with --setup) a session from the files rs-pppoe-setup writes
+#    (setup-session.sh)
 #
 # DISCOVERY is an rs-pppoe-discovery binary; without it c's --terminate
 # check and f are skipped. Version-agnostic: run unchanged with every pppd
@@ -24,9 +26,10 @@
 set -u
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=setup-session.sh
+. "$(dirname "$0")/setup-session.sh"
 
-plugin=${1:?usage: plugin-extras.sh PLUGIN [DISCOVERY]}
-discovery_bin=${2:-}
+#   tests/guest/run.sh --pppd 2.4.9|2.5.2 plugin-extras.sh PLUGIN [--setup RS-PPPOE-SETUP] [DISCOVERY]
 label="pppd $(pppd_version) $(basename "$plugin")"
 name() { echo "$label: $*"; }
 
@@ -295,6 +298,11 @@ if [ -n "$discovery_bin" ] && [ "$(pppd_version)" = 2.4.9 ]; then
     kill "$RSG_SERVER_PID" 2>/dev/null
     wait "$RSG_SERVER_PID" 2>/dev/null
     ip netns exec "$RSG_NS" ip link del "$vlan_if"
+fi
+
+# g. rs-pppoe-setup's files, used by a real pppd ---------------------------------
+if [ -n "$setup" ]; then
+    setup_session "$plugin" "$setup"
 fi
 
 save_logs "extras-$(pppd_version)"
