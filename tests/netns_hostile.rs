@@ -156,7 +156,15 @@ fn refused_offers_are_named_and_leave_nothing_in_the_session_with_the_real_ac() 
         1,
     );
     let (client, start) = lab.spawn_discovery(&[
-        "-I", CL_IF, "-C", AC_NAME, "-t", "1", "-a", "3", "--session",
+        "-I",
+        CL_IF,
+        "-C",
+        AC_NAME,
+        "-t",
+        "1",
+        "-a",
+        "3",
+        "--session",
     ]);
     ac.wait_for("answered PADI 1");
     lab.start_server(AC_IF, &["-C", AC_NAME, "-S", "internet"]);
@@ -173,7 +181,10 @@ fn refused_offers_are_named_and_leave_nothing_in_the_session_with_the_real_ac() 
         ("ff:ff:ff:ff:ff:ff", "PADO from a non-unicast MAC address"),
         ("01:00:5e:00:00:0a", "PADO from a non-unicast MAC address"),
         (&hostile, "PADO: Service-Name-Error: no such service\\x0a"),
-        (&hostile, "PADO: AC-System-Error: out of sessions\\x1b[2J\\x00"),
+        (
+            &hostile,
+            "PADO: AC-System-Error: out of sessions\\x1b[2J\\x00",
+        ),
         (
             &hostile,
             "PADO: Generic-Error: \\xe6\\x95\\x85\\xe9\\x9a\\x9c \\\\ busy",
@@ -182,7 +193,10 @@ fn refused_offers_are_named_and_leave_nothing_in_the_session_with_the_real_ac() 
             &hostile,
             "malformed frame: invalid PPPoE tag length (tag at payload offset",
         ),
-        (&hostile, "malformed frame: bogus PPPoE length field (1400 bytes claimed"),
+        (
+            &hostile,
+            "malformed frame: bogus PPPoE length field (1400 bytes claimed",
+        ),
         (&hostile, "malformed frame: invalid PPPoE version/type 0x21"),
         (&hostile, "AC-Name 'evil-ac' is not the requested one"),
         (&other, "PADO: Generic-Error: try the other one"),
@@ -214,7 +228,11 @@ fn refused_offers_are_named_and_leave_nothing_in_the_session_with_the_real_ac() 
     // On the wire: one PADR and one PADT, both to pppoe-server, carrying
     // nothing any hostile offer carried.
     assert_eq!(monitor.violations, Vec::<String>::new(), "{said:?}");
-    assert_eq!((monitor.padrs.len(), monitor.padts.len()), (1, 1), "{said:?}");
+    assert_eq!(
+        (monitor.padrs.len(), monitor.padts.len()),
+        (1, 1),
+        "{said:?}"
+    );
     for frame in monitor.padrs.iter().chain(&monitor.padts) {
         let frame = DiscoveryFrame::parse(frame).expect("the client's frames parse");
         assert_eq!(frame.dst.to_string(), AC_MAC, "{said:?}");
@@ -249,14 +267,23 @@ fn a_chosen_ac_repeating_every_tag_gets_the_first_of_each_echoed_once() {
         assert!(json.contains(&field), "{field} in {json}");
     }
     assert_eq!(monitor.violations, Vec::<String>::new(), "{said:?}");
-    assert_eq!((monitor.padrs.len(), monitor.padts.len()), (1, 1), "{said:?}");
+    assert_eq!(
+        (monitor.padrs.len(), monitor.padts.len()),
+        (1, 1),
+        "{said:?}"
+    );
     for frame in monitor.padrs.iter().chain(&monitor.padts) {
         let frame = DiscoveryFrame::parse(frame).expect("parses");
         let cookies: Vec<&[u8]> = frame.tag_values(TagType::AcCookie).collect();
         let relays: Vec<&[u8]> = frame.tag_values(TagType::RelaySessionId).collect();
         assert_eq!(cookies, [EVIL_COOKIE], "{said:?}");
         assert_eq!(relays, [EVIL_RELAY], "{said:?}");
-        assert!(!frame.tags.iter().any(|t| t.value == SECOND_COOKIE || t.value == SECOND_RELAY));
+        assert!(
+            !frame
+                .tags
+                .iter()
+                .any(|t| t.value == SECOND_COOKIE || t.value == SECOND_RELAY)
+        );
     }
 }
 
@@ -270,7 +297,11 @@ fn forged_and_reserved_pads_are_refused_until_the_chosen_ac_confirms() {
     let (monitor, said) = ac.finish();
 
     assert_eq!(run.status, 0, "{run:?}");
-    assert_eq!(session_of(&run), (SESSION_ID, HOSTILE.to_string()), "{run:?}");
+    assert_eq!(
+        session_of(&run),
+        (SESSION_ID, HOSTILE.to_string()),
+        "{run:?}"
+    );
     let lines = refusals(&run);
     for line in [
         format!("{OTHER}: PADS from an AC we did not choose"),
@@ -299,7 +330,11 @@ fn an_offer_of_the_largest_size_is_taken_and_its_cookie_echoed_whole() {
     let (monitor, said) = ac.finish();
 
     assert_eq!(run.status, 0, "{run:?}");
-    assert_eq!(session_of(&run), (SESSION_ID, HOSTILE.to_string()), "{run:?}");
+    assert_eq!(
+        session_of(&run),
+        (SESSION_ID, HOSTILE.to_string()),
+        "{run:?}"
+    );
     assert_eq!(monitor.violations, Vec::<String>::new(), "{said:?}");
     let padr = DiscoveryFrame::parse(&monitor.padrs[0]).expect("PADR");
     let cookie = padr.tag_value(TagType::AcCookie).expect("cookie echoed");
@@ -310,11 +345,18 @@ fn an_offer_of_the_largest_size_is_taken_and_its_cookie_echoed_whole() {
 /// Runs `rs-pppoe-discovery ARGS` through `bash -c '…; times'` in the
 /// client namespace; returns the run and the CPU seconds it used.
 fn timed_discovery(lab: &Lab, args: &[&str]) -> (lab::Run, f64) {
-    let command = format!("{} {}; status=$?; times; exit $status", lab::BIN, args.join(" "));
+    let command = format!(
+        "{} {}; status=$?; times; exit $status",
+        lab::BIN,
+        args.join(" ")
+    );
     let run = lab.in_client(&["bash", "-c", &command]);
     // `times` prints the shell's then its children's user and system time.
     let seconds = |text: &str| -> f64 {
-        let (m, s) = text.trim_end_matches('s').split_once('m').unwrap_or(("0", "0"));
+        let (m, s) = text
+            .trim_end_matches('s')
+            .split_once('m')
+            .unwrap_or(("0", "0"));
         m.parse::<f64>().unwrap_or(0.0) * 60.0 + s.parse::<f64>().unwrap_or(0.0)
     };
     let children = run.stdout.lines().last().unwrap_or_default();
@@ -352,8 +394,15 @@ fn a_flood_of_every_kind_of_frame_neither_stops_discovery_nor_takes_the_cpu() {
             report.elapsed.as_secs_f64(),
             run.elapsed
         );
-        assert!(report.rate() > 10_000.0, "the flood ran: {:.0}/s", report.rate());
-        assert_eq!(run.status, 0, "discovery completes under the {mix:?} flood: {run:?}");
+        assert!(
+            report.rate() > 10_000.0,
+            "the flood ran: {:.0}/s",
+            report.rate()
+        );
+        assert_eq!(
+            run.status, 0,
+            "discovery completes under the {mix:?} flood: {run:?}"
+        );
         let session = run.stdout.lines().next().unwrap_or_default();
         assert!(session.ends_with(&format!(":{AC_MAC}")), "{run:?}");
         assert!(

@@ -15,6 +15,10 @@
 #                         cargo test builds, when it exists)
 #   --setup PATH          rs-pppoe-setup: the pppd 2.5.2 plugin-extras boot
 #                         also runs a session from the files it writes
+#   --proof TESTKIT,HOOK  tools/testkit's rs-pppoe-testkit and rs-pppoe-rule:
+#                         a built plugin also gets a boot running proof.sh:
+#                         the hostile AC on 2.4.9, the floods and a 5-fault
+#                         soak with the hook on the other version
 #
 # One guest boot per (pppd version, plugin); each runs every check of
 # scenarios/pppoe-session.sh. A built plugin (an absolute path) also gets a
@@ -30,6 +34,7 @@ add_run() { runs+=("$1|$2|${3:-}"); }
 reference=0
 discovery="$GUEST_DIR/../../target/debug/rs-pppoe-discovery"
 setup=""
+proof=()
 while [ $# -gt 0 ]; do
     case $1 in
         --plugin-2.4.9|--plugin-2.5.2)
@@ -46,7 +51,13 @@ while [ $# -gt 0 ]; do
             [ -x "$setup" ] || { echo "guest-tests.sh: $setup is not executable" >&2; exit 2; }
             setup=$(cd "$(dirname "$setup")" && pwd)/$(basename "$setup")
             shift 2 ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        --proof)
+            IFS=, read -r -a proof <<<"${2:?--proof needs TESTKIT,HOOK}"
+            for path in "${proof[@]}"; do
+                [ -x "$path" ] || { echo "guest-tests.sh: $path is not executable" >&2; exit 2; }
+            done
+            shift 2 ;;
+        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "guest-tests.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -54,7 +65,7 @@ if [ "$reference" = 1 ]; then
     add_run 2.4.9 rp-pppoe.so "ppp-project/ppp#465: the 2.4.9 plugin never sends PADT"
     add_run 2.5.2 rp-pppoe.so
 fi
-[ "${#runs[@]}" -gt 0 ] || { sed -n '2,23p' "$0" >&2; exit 2; }
+[ "${#runs[@]}" -gt 0 ] || { sed -n '2,26p' "$0" >&2; exit 2; }
 
 # Build the cache once up front, so its progress is not mixed into a run.
 prepare_args=(--pppd 2.4.9)
@@ -78,6 +89,7 @@ for run in "${runs[@]}"; do
     # Our own plugin also gets the checks the reference would fail by
     # design (range-checked options, stale-session PADT, pppoe-sess side).
     case $plugin in /*) scenarios+=(plugin-extras.sh) ;; esac
+    case $plugin in /*) [ "${#proof[@]}" = 2 ] && scenarios+=(proof.sh) ;; esac
     for scenario in "${scenarios[@]}"; do
         scenario_args=("${args[@]}")
         if [ "$scenario" = plugin-extras.sh ]; then
@@ -88,10 +100,27 @@ for run in "${runs[@]}"; do
             fi
             [ -x "$discovery" ] && scenario_args+=("$(cd "$(dirname "$discovery")" && pwd)/$(basename "$discovery")")
         fi
+        if [ "$scenario" = proof.sh ]; then
+            scenario_args=("$plugin")
+            for path in "${proof[@]}"; do scenario_args+=("$(cd "$(dirname "$path")" && pwd)/$(basename "$path")"); done
+            # The parts share one boot per version; each runs on one version
+            # only (discovery is the same Rust code for every pppd):
+            # `cargo xtask soak` runs them all on every version.
+            if [ "$version" = 2.4.9 ]; then
+                scenario_args+=(--parts hostile)
+                [ "$reference" = 1 ] && scenario_args+=(--reference)
+            else
+                scenario_args+=(--parts flood,soak)
+            fi
+        fi
         echo "# === pppd $version, plugin $plugin, $scenario"
         start=$(date +%s%N)
         # Per-run totals become comments: the last `guest:` line is the total.
-        "$GUEST_DIR/run.sh" --pppd "$version" "$scenario" "${scenario_args[@]}" 2>&1 | tee "$log" |
+        # proof.sh runs three parts in one boot: more than the default 300 s
+        # under load.
+        timeout=()
+        [ "$scenario" = proof.sh ] && timeout=(--timeout 900)
+        "$GUEST_DIR/run.sh" --pppd "$version" "${timeout[@]}" "$scenario" "${scenario_args[@]}" 2>&1 | tee "$log" |
             sed -u -E 's/^(guest: [0-9]+ passed, [0-9]+ failed)$/# run total: \1/'
         status=${PIPESTATUS[0]}
         echo "# === pppd $version, plugin $plugin, $scenario: exit status $status, $((($(date +%s%N) - start) / 1000000)) ms"

@@ -32,6 +32,26 @@ pub fn tested_setup_binary() -> PathBuf {
     target_base().join("debug/rs-pppoe-setup")
 }
 
+/// `rs-pppoe-testkit` (tools/testkit: the hostile access concentrator and
+/// the flood of the guest's proof scenarios) as `cargo test --workspace`
+/// leaves it. A debug build: it sends as fast as a release build (the
+/// kernel is the bottleneck).
+pub fn tested_testkit_binary() -> PathBuf {
+    target_base().join("debug/rs-pppoe-testkit")
+}
+
+/// Builds [`tested_testkit_binary`] (for tasks that run no `cargo test`).
+pub fn build_testkit() -> Result<PathBuf, String> {
+    exec(cargo().args([
+        "build",
+        "-p",
+        "rs-pppoe-testkit",
+        "--bin",
+        "rs-pppoe-testkit",
+    ]))?;
+    Ok(tested_testkit_binary())
+}
+
 /// Where [`build_hook`] puts the hook.
 pub fn hook_binary() -> PathBuf {
     target_base().join("static-hook/release/rs-pppoe-rule")

@@ -1,10 +1,10 @@
-//! Project tasks: `cargo xtask <test|bench|install|uninstall|demo|deb>`.
+//! Project tasks: `cargo xtask <test|bench|soak|install|uninstall|demo|deb>`.
 //!
 //! Everything a newcomer or CI needs, in one place, with no dependencies:
 //! the tasks shell out to cargo, the guest harness in `tests/guest/` and the
 //! benchmark scripts.
 //!
-//! Modules form a tree. Tasks (`test`, `demo`, `bench`, `install`,
+//! Modules form a tree. Tasks (`test`, `demo`, `bench`, `soak`, `install`,
 //! `package`) use the shared modules and never each other, except that
 //! `test` plays `demo::run` as one of its steps. Shared modules import no
 //! task: `layout` (what an install puts where, the manifest) uses `pppd`
@@ -20,6 +20,7 @@ mod install;
 mod layout;
 mod package;
 mod pppd;
+mod soak;
 mod test;
 mod util;
 
@@ -32,6 +33,9 @@ tasks:
   test                 the README's test command: unit, namespace, guest and demo tests
       --no-guest       skip everything that boots the QEMU guest
   bench                side-by-side benchmarks against the reference tools
+  soak [--faults N] [--pppd 2.4.9|2.5.2|both]
+                       the long runs of issue 12 in the guest: hostile AC, floods and an
+                       N-fault soak (default 50) with the hook, ours beside rp-pppoe.so
   install [--destdir D] [--prefix P] [--distro debian|arch] [--plugindir DIR]
                        build against the system pppd and install the plugin, the hook
                        and the example peers file (never overwrites a user's files)
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "soak" => soak::run(rest),
         "install" => install::install(rest),
         "uninstall" => install::uninstall(rest),
         "demo" => demo::run(rest),

@@ -7,12 +7,14 @@
 //!    headers) and 2.5.2 (a cached Debian trixie root), then real pppd
 //!    sessions in the QEMU guest, with the distro's rp-pppoe.so run the same
 //!    way to prove the harness, and (pppd 2.5.2) one from the files
-//!    rs-pppoe-setup writes; then the demo, with and without the hook.
+//!    rs-pppoe-setup writes; issue 12's hostile access concentrator (2.4.9),
+//!    floods and a 5-fault soak with the hook (2.5.2); then the demo, with
+//!    and without the hook.
 
 use std::process::Command;
 
 use crate::{
-    artifacts::{build_plugin, tested_setup_binary},
+    artifacts::{build_hook, build_plugin, tested_setup_binary, tested_testkit_binary},
     guest,
     util::{Tally, cargo, exec, exec_counting},
 };
@@ -68,6 +70,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     let setup = tested_setup_binary();
                     if setup.is_file() {
                         sessions.arg("--setup").arg(setup);
+                    }
+                    // Issue 12's hostile AC, floods and short fault soak.
+                    let testkit = tested_testkit_binary();
+                    match build_hook() {
+                        Ok(hook) if testkit.is_file() => {
+                            sessions.arg("--proof").arg(format!(
+                                "{},{}",
+                                testkit.display(),
+                                hook.display()
+                            ));
+                        }
+                        Ok(_) => {}
+                        Err(e) => step("hook build", Err(e)),
                     }
                     step("guest sessions", exec_counting(&mut sessions, &mut tally));
                 }

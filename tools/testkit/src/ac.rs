@@ -53,7 +53,8 @@ pub enum Case {
     /// Offers from the broadcast MAC and from a multicast MAC.
     NonUnicastSource,
     /// Offers with each of the three error tags (text with control and
-    /// non-ASCII bytes), each also carrying a cookie and a relay id.
+    /// non-ASCII bytes), each also carrying a cookie, a relay id and
+    /// PPP-Max-Payload.
     ErrorTags,
     /// A tag whose length runs past the payload, a LENGTH field longer than
     /// the frame, a payload that ends inside a tag header, version/type 0x21.
@@ -203,7 +204,13 @@ pub fn answer_padi(case: Case, ac_name: &[u8], req: &Request) -> Vec<Vec<u8>> {
             (TagType::GenericError, b"\xe6\x95\x85\xe9\x9a\x9c \\ busy"),
         ]
         .into_iter()
-        .map(|(error, text)| pado(HOSTILE, &[sn, name, ours, cookie, relay, tag(error, text)]))
+        .map(|(error, text)| {
+            let max = tag(TagType::PppMaxPayload, &evil_max);
+            pado(
+                HOSTILE,
+                &[sn, name, ours, cookie, relay, max, tag(error, text)],
+            )
+        })
         .collect(),
         Case::Malformed => {
             let good = pado(HOSTILE, &[sn, name, ours, cookie]);
