@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Wall time of one up + down: rs-pppoe-rule (the static release build that
-# `cargo xtask install` installs) against the
-# article's shell hook (two `ip` commands each way), interleaved in one run
-# inside a fresh network namespace with a tun `ppp0`.
+# `cargo xtask install` installs), with forwarded-server replies on (the
+# default: its nftables table and fwmark rule go in and out too), against
+# the article's shell hook (two `ip` commands each way), interleaved in one
+# run inside a fresh network namespace with a tun `ppp0`.
 #
 # Usage (as root): hooks/bench/hook-vs-shell.sh [ROUNDS]   (default 200)
 # Prints the medians and the ratio on one line starting "hook-vs-shell:".
 # Target: ratio <= 0.50.
+#
+# Rounds are 100 ms apart (untimed): the hook leaves the last close of its
+# nftables socket to a child 50 ms after it exits (see hooks/src/sys.rs),
+# and a pppd session does not go up and down ten times a second.
 set -euo pipefail
 
 rounds=${1:-200}
@@ -45,26 +50,37 @@ ip rule del from "$4" table 100 prio 200
 ip route del default dev "$1" src "$4" table 100
 SH
 chmod 755 "$work/shell-up" "$work/shell-down"
+mkfifo "$work/never"
 
 # Timed loop, run inside the namespace so `ip netns exec` is not measured.
 cat > "$work/inner.bash" <<'BASH'
 set -euo pipefail
 bin=$1 work=$2 rounds=$3
 args=(ppp0 eth0 0 203.0.113.5 10.64.64.64 "")
+exec 9<>"$work/never"
 ours() { "$bin" up "${args[@]}"; "$bin" down "${args[@]}"; }
 shell() { "$work/shell-up" "${args[@]}"; "$work/shell-down" "${args[@]}"; }
 usec() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
+pause() { read -t 0.1 -u 9 || true; }   # no fork
 # Warm-up: page cache, and proof that both leave the kernel clean.
 ours; shell
+# The hook really installed its forwarding part (and removed it).
+"$bin" up "${args[@]}"
+ip -4 rule show | grep -q "fwmark 0x1000000/0xf000000 lookup 100" || { echo "no fwmark rule" >&2; exit 1; }
+"$bin" down "${args[@]}"
 for ((i = 0; i < rounds; i++)); do
   # Alternate who goes first so neither gets a systematic advantage.
   if ((i % 2)); then order=(ours shell); else order=(shell ours); fi
   for who in "${order[@]}"; do
+    pause
     t0=$(usec); "$who"; t1=$(usec)
     echo "$who $((t1 - t0))"
   done
 done
-if ip rule | grep -q 203.0.113.5; then echo "rule left behind" >&2; exit 1; fi
+if ip rule | grep -qE "203.0.113.5|fwmark"; then echo "rule left behind" >&2; exit 1; fi
+if command -v nft >/dev/null && nft list tables | grep -q rs-pppoe-rule; then
+  echo "nftables table left behind" >&2; exit 1
+fi
 BASH
 
 ip netns exec "$ns" bash "$work/inner.bash" "$bin" "$work" "$rounds" > "$work/samples"

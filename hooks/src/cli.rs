@@ -14,7 +14,10 @@ Replies to connections that arrive on a PPP interface leave by that
 interface, while the LAN keeps the main default route:
   up:   ip rule add from ADDR/32 lookup TABLE priority PRIO
         ip route add default dev IFACE src ADDR table TABLE
-  down: deletes exactly that rule (and the route if still there)
+        and, for servers behind DNAT (containers, LAN hosts), a conntrack
+        mark in the nftables table ip rs-pppoe-rule-IFACE with
+        ip rule add fwmark MARK/MASK lookup TABLE priority FWPRIO
+  down: deletes exactly those (the route if still there)
 
 USAGE
   rs-pppoe-rule [OPTIONS] [up|down] IFACE DEVICE SPEED LOCAL-IP REMOTE-IP [IPPARAM]
@@ -32,16 +35,23 @@ TABLE SCHEME
   200): ppp0 -> table 100 priority 200, ppp1 -> 101/201, ...  Interfaces not
   named pppN use pppd's UNIT variable, else need a [name] section.
   Tables 0/253/254/255 and priorities outside 1..=32765 are refused.
+  Marks: pppN gets MARK + N x (lowest bit of MASK), default 0x1000000 in
+  0xf000000, and fwmark rule priority 300+N.
 
 CONFIG  /etc/ppp/rs-pppoe-rule.conf (optional)
   table = 100
   priority = 200
+  forward = yes            (no: source rule only)
+  mark = 0x1000000
+  mark_mask = 0xf000000
+  fwmark_priority = 300
+  rp_filter = loose        (keep: only warn about strict rp_filter on IFACE)
   [ppp1]
   table = 150
   priority = 250
 
 OPTIONS
-  -n, --dry-run          print the netlink operations as ip commands; change nothing
+  -n, --dry-run          print the operations as ip/nft/sysctl commands; change nothing
   -c, --config PATH      configuration file (default /etc/ppp/rs-pppoe-rule.conf)
       --table N          table for this interface (beats the config file)
       --priority N       rule priority for this interface (beats the config file)
@@ -51,7 +61,8 @@ OPTIONS
   -V, --version          version
 
 EXIT STATUS  0 done (or nothing to do), 1 the kernel refused or the interface
-is missing, 2 bad arguments, address or configuration.
+is missing, 2 bad arguments, address or configuration. No nftables, or a
+refused table: the source rule still goes in, a warning, status 0.
 ";
 
 /// What to do.

@@ -12,6 +12,12 @@
 //! priority = 250
 //! ```
 //!
+//! Forwarded servers (containers, LAN hosts behind DNAT; see
+//! [`crate::forward`]) have their own keys: `forward = yes|no`, `mark`,
+//! `mark_mask` (top level only), `fwmark_priority` and `rp_filter =
+//! loose|keep` (top level only). `pppN` gets mark `mark + N x (lowest bit of
+//! mark_mask)` and fwmark rule priority `fwmark_priority + N`.
+//!
 //! Table scheme: interface `pppN` (or, for other names, pppd's `UNIT=N`) gets
 //! table `table + N` and priority `priority + N`, so `ppp0` keeps exactly the
 //! article's 100/200 and `ppp1` gets 101/201. A `[name]` section sets either
@@ -20,6 +26,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::forward::{self, Mark};
 use crate::plan::Slot;
 
 /// Default base table: the article's `table 100`.
@@ -28,12 +35,35 @@ pub const DEFAULT_TABLE: u32 = 100;
 pub const DEFAULT_PRIORITY: u32 = 200;
 /// Where the optional configuration file lives.
 pub const DEFAULT_PATH: &str = "/etc/ppp/rs-pppoe-rule.conf";
+/// Default base connection mark (ppp0's) and the bits the hook owns:
+/// bits 24-27, clear of kube-proxy (0x4000, 0x8000), wg-quick (0xca6c),
+/// Tailscale (0xff0000) and Docker (low bits, swarm only).
+pub const DEFAULT_MARK: Mark = Mark {
+    value: 0x0100_0000,
+    mask: 0x0f00_0000,
+};
+/// Default base priority of the fwmark rules (ppp0's): after the source
+/// rules at 200 + N, well before the main table (32766).
+pub const DEFAULT_FWMARK_PRIORITY: u32 = 300;
 
-/// Table/priority values, each optional (unset = derived).
+/// Table/priority (and forwarding) values, each optional (unset = derived).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Values {
     pub table: Option<u32>,
     pub priority: Option<u32>,
+    pub forward: Option<bool>,
+    pub mark: Option<u32>,
+    pub fwmark_priority: Option<u32>,
+}
+
+/// What to do when strict reverse-path filtering is in effect on pppN.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RpFilterPolicy {
+    /// Set pppN's own `rp_filter` to 2 (loose); the host-wide values stay.
+    #[default]
+    Loose,
+    /// Leave it; only warn.
+    Keep,
 }
 
 /// The parsed configuration file.
@@ -41,8 +71,28 @@ pub struct Values {
 pub struct Config {
     /// Top-level `table`/`priority`: the base of the scheme.
     pub base: Values,
+    /// Top-level `mark_mask`.
+    pub mark_mask: Option<u32>,
+    /// Top-level `rp_filter`.
+    pub rp_filter: Option<RpFilterPolicy>,
     /// `[iface]` sections.
     pub interfaces: BTreeMap<String, Values>,
+}
+
+/// Forwarded-server replies for one interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Forwarding {
+    /// `forward = no`.
+    Off,
+    /// On, with this mark and fwmark rule priority.
+    On {
+        mark: Mark,
+        fwmark_priority: u32,
+        rp_filter: RpFilterPolicy,
+    },
+    /// On, but the scheme gives this interface no usable mark or priority:
+    /// the source rule still goes in, with this warning.
+    Unavailable(String),
 }
 
 /// A configuration error with its line number.
@@ -73,6 +123,7 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, ParseError> {
         let mut config = Config::default();
         let mut section: Option<String> = None;
+        let mut mark_lines = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line_no = index + 1;
             let error = |message: String| ParseError {
@@ -102,31 +153,87 @@ impl Config {
                 .split_once('=')
                 .ok_or_else(|| error(format!("expected 'key = value', got {line:?}")))?;
             let (key, value) = (key.trim(), value.trim());
-            let number: u32 = value
-                .parse()
-                .map_err(|_| error(format!("{key}: not a number: {value:?}")))?;
+            let top_level = section.is_none();
             let values = match &section {
                 Some(name) => config.interfaces.get_mut(name).expect("section inserted"),
                 None => &mut config.base,
             };
-            let slot = match key {
+            let twice = || error(format!("{key} set twice"));
+            match key {
                 "table" => {
+                    let number = parse_number(key, value).map_err(&error)?;
                     check_table(number).map_err(&error)?;
-                    &mut values.table
+                    set_once(&mut values.table, number).map_err(|_| twice())?;
                 }
-                "priority" => {
+                "priority" | "fwmark_priority" => {
+                    let number = parse_number(key, value).map_err(&error)?;
                     check_priority(number).map_err(&error)?;
-                    &mut values.priority
+                    let slot = if key == "priority" {
+                        &mut values.priority
+                    } else {
+                        &mut values.fwmark_priority
+                    };
+                    set_once(slot, number).map_err(|_| twice())?;
+                }
+                "forward" => {
+                    let on = match value {
+                        "yes" | "on" | "true" | "1" => true,
+                        "no" | "off" | "false" | "0" => false,
+                        _ => {
+                            return Err(error(format!(
+                                "forward: expected yes or no, got {value:?}"
+                            )));
+                        }
+                    };
+                    set_once(&mut values.forward, on).map_err(|_| twice())?;
+                }
+                "mark" => {
+                    let number = parse_number(key, value).map_err(&error)?;
+                    if number == 0 {
+                        return Err(error("mark: 0 means unmarked".into()));
+                    }
+                    set_once(&mut values.mark, number).map_err(|_| twice())?;
+                    mark_lines.push((number, line_no));
+                }
+                "mark_mask" | "rp_filter" if !top_level => {
+                    return Err(error(format!(
+                        "{key} applies to every interface: set it above the first section"
+                    )));
+                }
+                "mark_mask" => {
+                    let number = parse_number(key, value).map_err(&error)?;
+                    if number == 0 {
+                        return Err(error("mark_mask: needs at least one bit".into()));
+                    }
+                    set_once(&mut config.mark_mask, number).map_err(|_| twice())?;
+                }
+                "rp_filter" => {
+                    let policy = match value {
+                        "loose" => RpFilterPolicy::Loose,
+                        "keep" => RpFilterPolicy::Keep,
+                        _ => {
+                            return Err(error(format!(
+                                "rp_filter: expected loose or keep, got {value:?}"
+                            )));
+                        }
+                    };
+                    set_once(&mut config.rp_filter, policy).map_err(|_| twice())?;
                 }
                 _ => {
                     return Err(error(format!(
-                        "unknown key {key:?} (known: table, priority)"
+                        "unknown key {key:?} (known: table, priority, forward, mark, mark_mask, \
+                         fwmark_priority, rp_filter)"
                     )));
                 }
-            };
-            if slot.replace(number).is_some() {
-                return Err(error(format!("{key} set twice")));
             }
+        }
+        // Checked at the end: mark_mask may come after a mark.
+        let mask = config.mark_mask.unwrap_or(DEFAULT_MARK.mask);
+        if let Some((mark, line)) = mark_lines.into_iter().find(|(mark, _)| mark & !mask != 0) {
+            return Err(ParseError {
+                line,
+                message: format!("mark {mark:#x} has bits outside mark_mask {mask:#x}"),
+            });
         }
         Ok(config)
     }
@@ -161,6 +268,96 @@ impl Config {
         check_priority(priority).map_err(|e| format!("interface {iface}: {e}"))?;
         Ok(Slot { table, priority })
     }
+
+    /// `iface`'s fwmark rule priority, whether forwarding is on or not (to
+    /// sweep a rule left from when it was); `None` when it has none.
+    pub fn fwmark_priority_for(&self, iface: &str, unit: Option<&str>) -> Option<u32> {
+        match self.forwarding_for_any(iface, unit) {
+            Forwarding::On {
+                fwmark_priority, ..
+            } => Some(fwmark_priority),
+            Forwarding::Off | Forwarding::Unavailable(_) => None,
+        }
+    }
+
+    /// Whether and how `iface`'s forwarded servers get their replies back:
+    /// its mark (`mark + N x step`, or the section's `mark`) and its fwmark
+    /// rule priority (`fwmark_priority + N`, or the section's).
+    pub fn forwarding_for(&self, iface: &str, unit: Option<&str>) -> Forwarding {
+        let section = self.interfaces.get(iface).copied().unwrap_or_default();
+        if !section.forward.or(self.base.forward).unwrap_or(true) {
+            return Forwarding::Off;
+        }
+        self.forwarding_for_any(iface, unit)
+    }
+
+    /// [`Config::forwarding_for`] as if `forward = yes`.
+    fn forwarding_for_any(&self, iface: &str, unit: Option<&str>) -> Forwarding {
+        let section = self.interfaces.get(iface).copied().unwrap_or_default();
+        let number = unit_number(iface).or_else(|| unit.and_then(parse_unit));
+        let base = Mark {
+            value: self.base.mark.unwrap_or(DEFAULT_MARK.value),
+            mask: self.mark_mask.unwrap_or(DEFAULT_MARK.mask),
+        };
+        let missing = |what: &str| {
+            Forwarding::Unavailable(format!(
+                "interface {iface} is not named pppN and pppd gave no UNIT: set its {what} in a \
+                 [{iface}] section of the config file"
+            ))
+        };
+        let mark = match (section.mark, number) {
+            (Some(value), _) => Mark { value, ..base },
+            (None, Some(n)) => match forward::mark_for(base, n) {
+                Ok(mark) => mark,
+                Err(problem) => {
+                    return Forwarding::Unavailable(format!(
+                        "{problem}: give [{iface}] its own mark"
+                    ));
+                }
+            },
+            (None, None) => return missing("mark"),
+        };
+        let fwmark_priority = match (section.fwmark_priority, number) {
+            (Some(priority), _) => priority,
+            (None, Some(n)) => {
+                let base = self.base.fwmark_priority.unwrap_or(DEFAULT_FWMARK_PRIORITY);
+                match base.checked_add(n).filter(|p| check_priority(*p).is_ok()) {
+                    Some(priority) => priority,
+                    None => {
+                        return Forwarding::Unavailable(format!(
+                            "fwmark_priority {base} + {n} is outside 1..=32765: give [{iface}] \
+                             its own fwmark_priority"
+                        ));
+                    }
+                }
+            }
+            (None, None) => return missing("fwmark_priority"),
+        };
+        Forwarding::On {
+            mark,
+            fwmark_priority,
+            rp_filter: self.rp_filter.unwrap_or_default(),
+        }
+    }
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: T) -> Result<(), ()> {
+    match slot.replace(value) {
+        None => Ok(()),
+        Some(_) => Err(()),
+    }
+}
+
+/// A decimal or `0x` hexadecimal u32.
+fn parse_number(key: &str, value: &str) -> Result<u32, String> {
+    let parsed = match value
+        .strip_prefix("0x")
+        .or_else(|| value.strip_prefix("0X"))
+    {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => value.parse().ok(),
+    };
+    parsed.ok_or_else(|| format!("{key}: not a number: {value:?}"))
 }
 
 /// Every slot this configuration could hand out, for `show`: the sections'
@@ -280,7 +477,7 @@ mod tests {
         );
         let flags = Values {
             table: Some(120),
-            priority: None,
+            ..Values::default()
         };
         assert_eq!(config.slot_for("ppp1", None, flags), Ok(slot(120, 211)));
     }
@@ -306,6 +503,15 @@ mod tests {
             ("table = 100\ntable = 101\n", 2, "twice"),
             ("just words\n", 1, "key = value"),
             ("[a/b]\n", 1, "interface name"),
+            ("forward = maybe\n", 1, "yes or no"),
+            ("mark = 0\n", 1, "unmarked"),
+            ("mark = 0x10\n", 1, "outside mark_mask"),
+            ("mark_mask = 0xff\n\nmark = 0x100\n", 3, "outside mark_mask"),
+            ("[ppp1]\nmark_mask = 0xff\n", 2, "every interface"),
+            ("[ppp1]\nrp_filter = loose\n", 2, "every interface"),
+            ("rp_filter = strict\n", 1, "loose or keep"),
+            ("fwmark_priority = 40000\n", 1, "outside"),
+            ("mark = 0xzz\n", 1, "not a number"),
         ];
         for (text, line, needle) in cases {
             let error = Config::parse(text).unwrap_err();
@@ -331,6 +537,76 @@ mod tests {
             Ok(slot(100, 200))
         );
         assert!(config.interfaces.is_empty());
+    }
+
+    fn on(value: u32, mask: u32, fwmark_priority: u32) -> Forwarding {
+        Forwarding::On {
+            mark: Mark { value, mask },
+            fwmark_priority,
+            rp_filter: RpFilterPolicy::Loose,
+        }
+    }
+
+    #[test]
+    fn forwarding_is_on_by_default_with_a_mark_and_rule_per_session() {
+        let config = Config::default();
+        assert_eq!(
+            config.forwarding_for("ppp0", None),
+            on(0x0100_0000, 0x0f00_0000, 300)
+        );
+        assert_eq!(
+            config.forwarding_for("ppp1", None),
+            on(0x0200_0000, 0x0f00_0000, 301)
+        );
+        assert_eq!(
+            config.forwarding_for("wan0", Some("2")),
+            on(0x0300_0000, 0x0f00_0000, 302)
+        );
+    }
+
+    #[test]
+    fn forwarding_can_be_switched_off_or_renumbered() {
+        let config = Config::parse(
+            "forward = no\nmark = 0x10\nmark_mask = 0xf0\nfwmark_priority = 400\n\
+             rp_filter = keep\n[ppp1]\nforward = yes\n[wan0]\nforward = yes\nmark = 0x70\n\
+             fwmark_priority = 450\n",
+        )
+        .unwrap();
+        assert_eq!(config.forwarding_for("ppp0", None), Forwarding::Off);
+        assert_eq!(config.fwmark_priority_for("ppp0", None), Some(400));
+        assert_eq!(
+            config.forwarding_for("ppp1", None),
+            Forwarding::On {
+                mark: Mark {
+                    value: 0x20,
+                    mask: 0xf0
+                },
+                fwmark_priority: 401,
+                rp_filter: RpFilterPolicy::Keep,
+            }
+        );
+        assert!(matches!(
+            config.forwarding_for("wan0", None),
+            Forwarding::On {
+                mark: Mark { value: 0x70, .. },
+                fwmark_priority: 450,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn sessions_beyond_the_masks_bits_lose_forwarding_not_their_source_rule() {
+        let config = Config::default();
+        let Forwarding::Unavailable(why) = config.forwarding_for("ppp15", None) else {
+            panic!("ppp15 has no mark left in 0xf000000");
+        };
+        assert!(why.contains("[ppp15]"), "{why}");
+        assert!(config.slot_for("ppp15", None, Values::default()).is_ok());
+        assert!(matches!(
+            config.forwarding_for("wan0", None),
+            Forwarding::Unavailable(_)
+        ));
     }
 
     #[test]

@@ -55,6 +55,15 @@ impl Log {
         }
     }
 
+    pub fn warning(&mut self, message: &str) {
+        if let Some(logger) = &mut self.syslog {
+            let _ = logger.warning(message);
+        }
+        if self.stderr {
+            eprintln!("{PROCESS}: warning: {message}");
+        }
+    }
+
     pub fn error(&mut self, message: &str) {
         if let Some(logger) = &mut self.syslog {
             let _ = logger.err(message);

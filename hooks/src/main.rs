@@ -6,6 +6,11 @@
 //!   `ip route add default dev IFACE src ADDR table TABLE`, after sweeping
 //!   our stale rules (same table and priority, another source).
 //! * down: deletes exactly that rule, and the route if it is still there.
+//! * forwarding (on by default): replies of servers behind DNAT
+//!   (containers, LAN hosts) leave by the interface too: a conntrack mark
+//!   in an nftables table of the hook's own (`ip rs-pppoe-rule-IFACE`)
+//!   and `ip rule fwmark MARK/MASK lookup TABLE priority FWPRIO`. Without
+//!   nftables this part is skipped with a warning; the rest still works.
 //!
 //! Table scheme: `pppN` gets table `100 + N` and priority `200 + N` (the
 //! bases are configurable), so `ppp0` keeps exactly the article's 100/200
@@ -13,16 +18,21 @@
 //! use pppd's `UNIT`, or need a `[name]` section in
 //! `/etc/ppp/rs-pppoe-rule.conf`. See `--help` and `hooks/README.md`.
 //!
-//! Layout: [`cli`] and [`config`] parse, [`plan`] decides (pure),
-//! [`netlink`] reads kernel state and applies with rollback, [`log`]
-//! reports to syslog/stderr.
-#![forbid(unsafe_code)]
+//! Layout: [`cli`] and [`config`] parse, [`plan`] and [`forward`] decide
+//! (pure), [`netlink`] and [`nft`] read kernel state, [`apply`] applies
+//! with rollback, [`log`] reports to syslog/stderr, [`sys`] holds the run
+//! lock and the only `unsafe`.
+#![deny(unsafe_code)]
 
+mod apply;
 mod cli;
 mod config;
+mod forward;
 mod log;
 mod netlink;
+mod nft;
 mod plan;
+mod sys;
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -31,12 +41,18 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use cli::{Command, Invocation, PppEnv};
-use config::Config;
+use config::{Config, Forwarding};
 use log::Log;
-use plan::{KernelState, Mode, Op, Slot};
+use netlink::Outcome;
+use nft::Nft;
+use plan::{ForwardState, KernelState, Mode, NftState, Op, Slot};
 
 /// pppd waits 5 s for scripts at exit; stay well inside that.
 const NETLINK_DEADLINE: Duration = Duration::from_secs(3);
+
+/// Serialises runs (ppp0's and ppp1's scripts run at the same time, and
+/// each reads then changes the shared rule list).
+const LOCK_PATH: &str = "/run/rs-pppoe-rule.lock";
 
 /// Why the run failed, and the exit status that says so.
 struct Failure {
@@ -87,13 +103,19 @@ fn main() -> ExitCode {
         Command::Hook { .. } | Command::Show { .. } => {}
     }
     let mut log = Log::open(invocation.syslog_socket.as_deref(), invocation.verbose);
-    match run(&invocation, &mut log) {
+    let mut linger = None;
+    let status = match run(&invocation, &mut log, &mut linger) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             log.error(&failure.message);
             ExitCode::from(failure.status)
         }
+    };
+    // Last, so that this process touches little memory after the fork.
+    if let Some(nft) = &linger {
+        sys::release_after_exit(nft.socket());
     }
+    status
 }
 
 fn load_config(invocation: &Invocation) -> Result<Config, Failure> {
@@ -130,7 +152,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|error| refused(format!("cannot start the async runtime: {error}")))
 }
 
-fn run(invocation: &Invocation, log: &mut Log) -> Result<(), Failure> {
+/// `linger` receives an nftables socket whose close must not be waited for.
+fn run(invocation: &Invocation, log: &mut Log, linger: &mut Option<Nft>) -> Result<(), Failure> {
     let config = load_config(invocation)?;
     match &invocation.command {
         Command::Hook { mode, iface, addr } => {
@@ -154,6 +177,15 @@ fn run(invocation: &Invocation, log: &mut Log) -> Result<(), Failure> {
             let slot = config
                 .slot_for(iface, unit.as_deref(), invocation.flags)
                 .map_err(bad_input)?;
+            let forwarding = config.forwarding_for(iface, unit.as_deref());
+            let session = Session {
+                mode: *mode,
+                iface,
+                addr,
+                slot,
+                sweep_priority: config.fwmark_priority_for(iface, unit.as_deref()),
+                forwarding,
+            };
             let what = format!(
                 "{} {iface} {addr} (table {} priority {})",
                 match mode {
@@ -163,8 +195,17 @@ fn run(invocation: &Invocation, log: &mut Log) -> Result<(), Failure> {
                 slot.table,
                 slot.priority
             );
+            let deadline = std::time::Instant::now() + NETLINK_DEADLINE;
+            // A dry run changes nothing and may run as any user: no lock.
+            let _lock = if invocation.dry_run {
+                None
+            } else {
+                Some(sys::lock(LOCK_PATH.as_ref(), deadline).map_err(|error| {
+                    refused(format!("{what}: cannot take {LOCK_PATH}: {error}"))
+                })?)
+            };
             let runtime = runtime()?;
-            let work = hook(*mode, iface, addr, slot, invocation.dry_run, &what, log);
+            let work = hook(&session, invocation.dry_run, &what, log, linger);
             runtime
                 .block_on(async { tokio::time::timeout(NETLINK_DEADLINE, work).await })
                 .unwrap_or_else(|_| {
@@ -175,11 +216,12 @@ fn run(invocation: &Invocation, log: &mut Log) -> Result<(), Failure> {
         }
         Command::Show { iface } => {
             let filter = match iface {
-                Some(iface) => Some(
+                Some(iface) => Some((
+                    iface.as_str(),
                     config
                         .slot_for(iface, None, invocation.flags)
                         .map_err(bad_input)?,
-                ),
+                )),
                 None => None,
             };
             let runtime = runtime()?;
@@ -193,15 +235,73 @@ fn run(invocation: &Invocation, log: &mut Log) -> Result<(), Failure> {
     }
 }
 
-async fn hook(
+/// One `up` or `down`, as the command line and the config file made it.
+struct Session<'a> {
     mode: Mode,
-    iface: &str,
+    iface: &'a str,
     addr: Ipv4Addr,
     slot: Slot,
+    forwarding: Forwarding,
+    /// The fwmark rule priority of this interface even when forwarding is
+    /// off, to sweep a rule left from when it was on.
+    sweep_priority: Option<u32>,
+}
+
+/// What forwarding needs to know on `up`: our nftables table and the
+/// interface's reverse-path filter; and the nftables socket, to apply.
+fn read_forward_state(iface: &str, dry_run: bool) -> (ForwardState, Option<Nft>) {
+    let read = |name: &str| {
+        std::fs::read_to_string(format!("/proc/sys/net/ipv4/conf/{name}/rp_filter"))
+            .ok()
+            .and_then(|text| text.trim().parse::<u32>().ok())
+    };
+    let rp_filter = read("all").zip(read(iface));
+    let mut nft = match Nft::open() {
+        Ok(nft) => nft,
+        Err(error) => {
+            let nft = NftState::Unusable(describe_nft_error(&error));
+            return (ForwardState { nft, rp_filter }, None);
+        }
+    };
+    let nft_state = match nft.read_table(&forward::table_name(iface)) {
+        Ok(Some(table)) => NftState::Table(table.comment),
+        Ok(None) => NftState::NoTable,
+        // Reading needs CAP_NET_ADMIN; a dry run need not have it.
+        Err(error) if dry_run && error.errno == Some(libc::EPERM) => {
+            println!("# cannot read nftables ({error}): planning as if our table were absent");
+            NftState::NoTable
+        }
+        Err(error) => NftState::Unusable(describe_nft_error(&error)),
+    };
+    let state = ForwardState {
+        nft: nft_state,
+        rp_filter,
+    };
+    (state, Some(nft))
+}
+
+fn describe_nft_error(error: &nft::NftError) -> String {
+    if error.is_unsupported() {
+        format!("the kernel has no nftables ({error})")
+    } else {
+        format!("nftables refused ({error})")
+    }
+}
+
+async fn hook(
+    session: &Session<'_>,
     dry_run: bool,
     what: &str,
     log: &mut Log,
+    linger: &mut Option<Nft>,
 ) -> Result<(), Failure> {
+    let Session {
+        mode,
+        iface,
+        addr,
+        slot,
+        ..
+    } = *session;
     let handle = match netlink::connect() {
         Ok(handle) => Some(handle),
         Err(error) if dry_run => {
@@ -210,16 +310,53 @@ async fn hook(
         }
         Err(error) => return Err(refused(format!("{what}: cannot open netlink: {error}"))),
     };
-    // Down reads nothing: it deletes exactly its own rule and route and
-    // treats "already gone" as done. Up reads the interface, its
-    // addresses, the rules and our table.
-    let state = match (&handle, mode) {
-        (None, _) | (Some(_), Mode::Down) => KernelState::default(),
+    // Down reads nothing: it deletes exactly its own rules, route and
+    // table and treats "already gone" as done. Up reads the interface, its
+    // addresses, the rules, our table, our nftables table and rp_filter.
+    let mut nft = None;
+    let (state, forward_state) = match (&handle, mode) {
+        (None, _) | (Some(_), Mode::Down) => (
+            KernelState::default(),
+            ForwardState {
+                nft: NftState::NoTable,
+                rp_filter: None,
+            },
+        ),
         (Some(handle), Mode::Up) => match netlink::read_state(handle, iface, slot.table).await {
-            Ok(state) => state,
+            Ok(state) => {
+                let forward_state = match (&session.forwarding, session.sweep_priority) {
+                    (Forwarding::On { .. }, _) => {
+                        let (forward_state, opened) = read_forward_state(iface, dry_run);
+                        nft = opened;
+                        forward_state
+                    }
+                    // Off: nftables is touched only to sweep what an
+                    // earlier up left, which its mark rule betrays.
+                    (_, sweep) => ForwardState {
+                        nft: if sweep.is_some_and(|priority| {
+                            state
+                                .rules
+                                .iter()
+                                .any(|rule| plan::is_our_fwmark_rule(rule, priority, slot.table))
+                        }) {
+                            NftState::Table(None)
+                        } else {
+                            NftState::NoTable
+                        },
+                        rp_filter: None,
+                    },
+                };
+                (state, forward_state)
+            }
             Err(error) if dry_run => {
                 println!("# cannot read the kernel state ({error}): planning from empty");
-                KernelState::default()
+                (
+                    KernelState::default(),
+                    ForwardState {
+                        nft: NftState::NoTable,
+                        rp_filter: None,
+                    },
+                )
             }
             Err(error) => return Err(refused(format!("{what}: {error}"))),
         },
@@ -232,54 +369,119 @@ async fn hook(
         return Err(refused(format!("{what}: {problem}; nothing changed")));
     }
     let ops = plan::plan(mode, iface, addr, slot, &state);
+    let forward_plan = plan::plan_forwarding(
+        mode,
+        iface,
+        slot.table,
+        &session.forwarding,
+        session.sweep_priority,
+        &state,
+        &forward_state,
+    );
 
     if dry_run {
         println!("# {what}");
+        match &session.forwarding {
+            Forwarding::On {
+                mark,
+                fwmark_priority,
+                ..
+            } => println!(
+                "# forwarding on: mark {mark}, fwmark rule priority {fwmark_priority}, \
+                 nftables table ip {}",
+                forward::table_name(iface)
+            ),
+            Forwarding::Off => println!("# forwarding off (forward = no)"),
+            Forwarding::Unavailable(why) => println!("# forwarding unavailable: {why}"),
+        }
         if let Err(problem) = &check {
             println!("# a real run would stop here: {problem}");
         }
-        if ops.is_empty() {
-            println!("# nothing to do: rule and route are in place");
+        if ops.is_empty() && forward_plan.ops.is_empty() {
+            println!("# nothing to do: everything is in place");
         }
-        for op in &ops {
+        for op in ops.iter().chain(&forward_plan.ops) {
             println!("{op}");
+        }
+        for warning in &forward_plan.warnings {
+            println!("# warning: {warning}");
         }
         return Ok(());
     }
     let Some(handle) = handle else {
         return Ok(());
     };
-    match netlink::apply(&handle, &ops).await {
-        Ok(results) => {
-            let mut done: Vec<String> = results
-                .iter()
-                .map(|(op, outcome)| match outcome {
-                    netlink::Outcome::Done => op.to_string(),
-                    netlink::Outcome::AlreadyThere => format!("{op} (already there)"),
-                    netlink::Outcome::AlreadyGone => format!("{op} (already gone)"),
-                })
-                .collect();
-            if done.is_empty() {
-                done.push("rule and route already in place".into());
+    let mut kernel = apply::Kernel {
+        handle: &handle,
+        nft,
+        nft_deleted: false,
+    };
+    // Up: the source rule and route first (what always works), then the
+    // forwarding part. Down: the other way round. A failure of the
+    // forwarding part is a warning: pppd must not lose the link for it.
+    let (first, second, forwarding_first) = match mode {
+        Mode::Up => (&ops, &forward_plan.ops, false),
+        Mode::Down => (&forward_plan.ops, &ops, true),
+    };
+    let mut done = Vec::new();
+    let mut warnings = forward_plan.warnings.clone();
+    let mut failure = None;
+    for (group, is_forwarding) in [(first, forwarding_first), (second, !forwarding_first)] {
+        match apply::apply(&mut kernel, group).await {
+            Ok(results) => done.extend(results),
+            Err(error) if is_forwarding => {
+                let mut why = error.error.to_string();
+                append_rollback(&mut why, &error);
+                warnings.push(match mode {
+                    Mode::Up => plan::no_forwarding_warning(iface, &why),
+                    Mode::Down => format!("{iface}: could not remove the forwarding part: {why}"),
+                });
             }
-            log.info(&format!("{what}: {}", done.join("; ")));
-            Ok(())
+            Err(error) => {
+                failure = Some(error);
+                break;
+            }
         }
-        Err(failure) => {
-            let mut message = format!("{what}: {}", failure.error);
-            if !failure.rolled_back.is_empty() {
-                let undone: Vec<String> = failure.rolled_back.iter().map(Op::to_string).collect();
-                message.push_str(&format!("; rolled back: {}", undone.join("; ")));
-            }
-            for error in &failure.rollback_failures {
-                message.push_str(&format!("; rollback failed: {error}"));
-            }
-            Err(refused(message))
-        }
+    }
+    // After a deletion, closing the socket waits for a grace period (see
+    // sys::release_after_exit); otherwise it is cheap, and no fork is paid.
+    if kernel.nft_deleted {
+        *linger = kernel.nft.take();
+    }
+    for warning in &warnings {
+        log.warning(&format!("{what}: {warning}"));
+    }
+    if let Some(error) = failure {
+        let mut message = format!("{what}: {}", error.error);
+        append_rollback(&mut message, &error);
+        return Err(refused(message));
+    }
+    let mut lines: Vec<String> = done
+        .iter()
+        .map(|(op, outcome)| match outcome {
+            Outcome::Done => op.summary(),
+            Outcome::AlreadyThere => format!("{} (already there)", op.summary()),
+            Outcome::AlreadyGone => format!("{} (already gone)", op.summary()),
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push("rules, route and table already in place".into());
+    }
+    log.info(&format!("{what}: {}", lines.join("; ")));
+    Ok(())
+}
+
+fn append_rollback(message: &mut String, error: &apply::ApplyError) {
+    if !error.rolled_back.is_empty() {
+        let undone: Vec<String> = error.rolled_back.iter().map(Op::summary).collect();
+        message.push_str(&format!("; rolled back: {}", undone.join("; ")));
+    }
+    for failure in &error.rollback_failures {
+        message.push_str(&format!("; rollback failed: {failure}"));
     }
 }
 
-async fn show(config: &Config, only: Option<Slot>) -> Result<(), Failure> {
+async fn show(config: &Config, only: Option<(&str, Slot)>) -> Result<(), Failure> {
     let handle =
         netlink::connect().map_err(|error| refused(format!("cannot open netlink: {error}")))?;
     let rules = netlink::read_rules(&handle)
@@ -293,7 +495,7 @@ async fn show(config: &Config, only: Option<Slot>) -> Result<(), Failure> {
             priority: rule.priority,
         };
         let wanted = match only {
-            Some(only) => only == slot,
+            Some((_, only)) => only == slot,
             None => config.manages(slot),
         };
         let source = rule.source.map(|(source, _)| source);
@@ -302,8 +504,22 @@ async fn show(config: &Config, only: Option<Slot>) -> Result<(), Failure> {
             tables.insert(slot.table);
         }
     }
-    if let Some(only) = only {
+    if let Some((_, only)) = only {
         tables.insert(only.table);
+    }
+    // Mark rules pointing at one of those tables, with nothing but a mark.
+    for rule in &rules {
+        if let Some(mark) = rule.fwmark.filter(|_| {
+            tables.contains(&rule.table)
+                && plan::is_our_fwmark_rule(rule, rule.priority, rule.table)
+        }) {
+            let spec = plan::FwmarkRuleSpec {
+                mark,
+                table: rule.table,
+                priority: rule.priority,
+            };
+            lines.push(format!("ip rule: {spec}"));
+        }
     }
     for table in tables {
         let routes = netlink::read_default_routes(&handle, table)
@@ -322,6 +538,24 @@ async fn show(config: &Config, only: Option<Slot>) -> Result<(), Failure> {
                 }
             ));
         }
+    }
+    match Nft::open().and_then(|mut nft| nft.list_our_tables()) {
+        Ok(found) => {
+            for table in found {
+                let wanted = only.is_none_or(|(iface, _)| table.name == forward::table_name(iface));
+                if wanted {
+                    lines.push(format!(
+                        "nft table: ip {} ({})",
+                        table.name,
+                        table
+                            .comment
+                            .as_deref()
+                            .unwrap_or("no comment: not written by us")
+                    ));
+                }
+            }
+        }
+        Err(error) => lines.push(format!("nft: {}", describe_nft_error(&error))),
     }
     if lines.is_empty() {
         println!("nothing managed by rs-pppoe-rule is installed");

@@ -14,7 +14,8 @@ use rtnetlink::packet_route::route::{
 use rtnetlink::packet_route::rule::{RuleAction, RuleAttribute, RuleFlags, RuleMessage};
 use rtnetlink::{Handle, IpVersion, RouteMessageBuilder};
 
-use crate::plan::{KernelState, Op, RouteSpec, RuleSpec, SeenRoute, SeenRule};
+use crate::forward::Mark;
+use crate::plan::{FwmarkRuleSpec, KernelState, Op, RouteSpec, RuleSpec, SeenRoute, SeenRule};
 
 /// A failed netlink request: what was asked and the errno the kernel gave.
 #[derive(Debug)]
@@ -103,6 +104,7 @@ fn seen_rule(message: &RuleMessage) -> SeenRule {
         table: u32::from(header.table),
         to_table: header.action == RuleAction::ToTable,
         source: None,
+        fwmark: None,
         other_selectors: header.dst_len != 0
             || header.tos != 0
             || header.flags.contains(RuleFlags::Invert),
@@ -113,6 +115,17 @@ fn seen_rule(message: &RuleMessage) -> SeenRule {
             RuleAttribute::Table(table) => rule.table = *table,
             RuleAttribute::Source(IpAddr::V4(source)) => {
                 rule.source = Some((*source, header.src_len));
+            }
+            RuleAttribute::FwMark(value) => {
+                let mask = rule.fwmark.map_or(u32::MAX, |mark| mark.mask);
+                rule.fwmark = Some(Mark {
+                    value: *value,
+                    mask,
+                });
+            }
+            RuleAttribute::FwMask(mask) => {
+                let value = rule.fwmark.map_or(0, |mark| mark.value);
+                rule.fwmark = Some(Mark { value, mask: *mask });
             }
             // Always present in dumps, -1 meaning "not set".
             RuleAttribute::SuppressPrefixLen(u32::MAX)
@@ -250,6 +263,25 @@ fn rule_message(rule: &RuleSpec) -> RuleMessage {
     message
 }
 
+/// The netlink form of a fwmark rule, for add and delete alike.
+fn fwmark_rule_message(rule: &FwmarkRuleSpec) -> RuleMessage {
+    let mut message = RuleMessage::default();
+    message.header.family = AddressFamily::Inet;
+    message.header.action = RuleAction::ToTable;
+    message.header.table = u8::try_from(rule.table).unwrap_or(RouteHeader::RT_TABLE_UNSPEC);
+    message
+        .attributes
+        .push(RuleAttribute::FwMark(rule.mark.value));
+    message
+        .attributes
+        .push(RuleAttribute::FwMask(rule.mark.mask));
+    message
+        .attributes
+        .push(RuleAttribute::Priority(rule.priority));
+    message.attributes.push(RuleAttribute::Table(rule.table));
+    message
+}
+
 /// The netlink form of a default route. A delete leaves scope, protocol
 /// and type open (like `ip route del`) so it matches however it was added.
 fn route_message(route: &RouteSpec, for_delete: bool) -> RouteMessage {
@@ -289,7 +321,8 @@ pub enum Outcome {
     AlreadyGone,
 }
 
-async fn execute(handle: &Handle, op: &Op) -> Result<Outcome, NetlinkError> {
+/// Execute one rtnetlink op (rules and routes).
+pub async fn execute(handle: &Handle, op: &Op) -> Result<Outcome, NetlinkError> {
     let result = match op {
         Op::AddRule(rule) => {
             let mut request = handle.rule().add();
@@ -297,6 +330,19 @@ async fn execute(handle: &Handle, op: &Op) -> Result<Outcome, NetlinkError> {
             request.execute().await
         }
         Op::DelRule(rule) => handle.rule().del(rule_message(rule)).execute().await,
+        Op::AddFwmarkRule(rule) => {
+            let mut request = handle.rule().add();
+            *request.message_mut() = fwmark_rule_message(rule);
+            request.execute().await
+        }
+        Op::DelFwmarkRule(rule) => handle.rule().del(fwmark_rule_message(rule)).execute().await,
+        Op::AddTable(_) | Op::DelTable(_) | Op::SetRpFilter { .. } => {
+            return Err(NetlinkError {
+                what: op.summary(),
+                errno: None,
+                detail: "not an rtnetlink operation".into(),
+            });
+        }
         Op::AddRoute(route) => {
             handle
                 .route()
@@ -325,54 +371,15 @@ async fn execute(handle: &Handle, op: &Op) -> Result<Outcome, NetlinkError> {
         Err(error) => error,
     };
     let errno = errno_of(&error);
-    let is_add = matches!(op, Op::AddRule(_) | Op::AddRoute(_) | Op::ReplaceRoute(_));
+    let is_add = matches!(
+        op,
+        Op::AddRule(_) | Op::AddRoute(_) | Op::ReplaceRoute(_) | Op::AddFwmarkRule(_)
+    );
     match errno {
         Some(libc::EEXIST) if is_add => Ok(Outcome::AlreadyThere),
         Some(libc::ENOENT | libc::ESRCH) if !is_add => Ok(Outcome::AlreadyGone),
         _ => Err(failure(op.to_string(), &error)),
     }
-}
-
-/// A run that stopped: the op that failed and what rollback did.
-#[derive(Debug)]
-pub struct ApplyError {
-    pub error: NetlinkError,
-    /// Ops that rollback executed (the undos of what this run added).
-    pub rolled_back: Vec<Op>,
-    /// Undos that failed too (left behind).
-    pub rollback_failures: Vec<NetlinkError>,
-}
-
-/// Execute `ops` in order. If one fails, undo what this run added (in
-/// reverse order) so that nothing is left half-applied.
-pub async fn apply(handle: &Handle, ops: &[Op]) -> Result<Vec<(Op, Outcome)>, ApplyError> {
-    let mut results = Vec::with_capacity(ops.len());
-    for op in ops {
-        match execute(handle, op).await {
-            Ok(outcome) => results.push((op.clone(), outcome)),
-            Err(error) => {
-                let mut rolled_back = Vec::new();
-                let mut rollback_failures = Vec::new();
-                let added = results
-                    .iter()
-                    .rev()
-                    .filter(|(_, outcome)| *outcome == Outcome::Done)
-                    .filter_map(|(op, _)| op.undo());
-                for undo in added {
-                    match execute(handle, &undo).await {
-                        Ok(_) => rolled_back.push(undo),
-                        Err(failure) => rollback_failures.push(failure),
-                    }
-                }
-                return Err(ApplyError {
-                    error,
-                    rolled_back,
-                    rollback_failures,
-                });
-            }
-        }
-    }
-    Ok(results)
 }
 
 #[cfg(test)]

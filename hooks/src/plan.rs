@@ -5,9 +5,17 @@
 //! address, its [`Slot`] (table + priority) and a snapshot of the kernel's
 //! IPv4 rules and of the default routes in our table, and returns plain
 //! [`Op`]s. `--dry-run` prints them; `apply` executes them.
+//!
+//! [`plan_forwarding`] does the same for the replies of forwarded servers
+//! (see [`crate::forward`]): the nftables table, the fwmark rule and the
+//! interface's `rp_filter`, from a snapshot that also holds what nftables
+//! and `/proc` said.
 
 use std::fmt;
 use std::net::Ipv4Addr;
+
+use crate::config::{Forwarding, RpFilterPolicy};
+use crate::forward::{Mark, Table, table_name};
 
 /// Which pppd script we are running as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,8 +45,10 @@ pub struct SeenRule {
     pub to_table: bool,
     /// `from ADDR/LEN`, if the rule has a source selector.
     pub source: Option<(Ipv4Addr, u8)>,
-    /// Any other selector (to, iif, oif, fwmark, tos, not, ports, ...):
-    /// such a rule was not made by us, whatever its priority.
+    /// `fwmark VALUE/MASK`, if the rule has a mark selector.
+    pub fwmark: Option<Mark>,
+    /// Any other selector (to, iif, oif, tos, not, ports, ...): such a
+    /// rule was not made by us, whatever its priority.
     pub other_selectors: bool,
 }
 
@@ -66,6 +76,45 @@ pub struct KernelState {
     pub routes: Vec<SeenRoute>,
     /// IPv4 local addresses of the interface.
     pub local_addrs: Vec<Ipv4Addr>,
+}
+
+/// What nftables said about the interface's table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NftState {
+    /// A table of our name, with its comment (ours always have one).
+    Table(Option<String>),
+    /// No table of our name.
+    NoTable,
+    /// nftables could not be asked (no nf_tables in the kernel, ...).
+    Unusable(String),
+}
+
+/// What forwarding needs beyond [`KernelState`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForwardState {
+    pub nft: NftState,
+    /// `net.ipv4.conf.all.rp_filter` and `net.ipv4.conf.IFACE.rp_filter`,
+    /// when readable.
+    pub rp_filter: Option<(u32, u32)>,
+}
+
+/// A policy rule for a packet mark: `fwmark VALUE/MASK lookup TABLE
+/// priority PRIORITY`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FwmarkRuleSpec {
+    pub mark: Mark,
+    pub table: u32,
+    pub priority: u32,
+}
+
+impl fmt::Display for FwmarkRuleSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "fwmark {} lookup {} priority {}",
+            self.mark, self.table, self.priority
+        )
+    }
 }
 
 /// `from SOURCE/PREFIX lookup TABLE priority PRIORITY` (always action
@@ -102,6 +151,17 @@ pub enum Op {
     /// leaves the old route in place.
     ReplaceRoute(RouteSpec),
     DelRoute(RouteSpec),
+    AddFwmarkRule(FwmarkRuleSpec),
+    DelFwmarkRule(FwmarkRuleSpec),
+    /// Create the interface's nftables table with its chains and rules.
+    AddTable(Table),
+    /// Delete an nftables table (ip family) and everything in it.
+    DelTable(String),
+    /// Write `net.ipv4.conf.IFACE.rp_filter`.
+    SetRpFilter {
+        iface: String,
+        value: u32,
+    },
 }
 
 impl Op {
@@ -111,9 +171,34 @@ impl Op {
         match self {
             Op::AddRule(rule) => Some(Op::DelRule(rule.clone())),
             Op::AddRoute(route) | Op::ReplaceRoute(route) => Some(Op::DelRoute(route.clone())),
+            Op::AddFwmarkRule(rule) => Some(Op::DelFwmarkRule(rule.clone())),
+            Op::AddTable(table) => Some(Op::DelTable(table.name())),
             // A stale entry we removed is not put back: it was garbage.
-            Op::DelRule(_) | Op::DelRoute(_) => None,
+            // rp_filter stays loose: it is the interface's own setting.
+            Op::DelRule(_)
+            | Op::DelRoute(_)
+            | Op::DelFwmarkRule(_)
+            | Op::DelTable(_)
+            | Op::SetRpFilter { .. } => None,
         }
+    }
+
+    /// One line for the log: a table is summed up, not spelt out.
+    pub fn summary(&self) -> String {
+        match self {
+            Op::AddTable(table) => format!(
+                "nft add table ip {} (mark {} on connections arriving on {})",
+                table.name(),
+                table.mark,
+                table.iface
+            ),
+            other => other.to_string(),
+        }
+    }
+
+    /// Ops that go to nftables (one batch).
+    pub fn is_nft(&self) -> bool {
+        matches!(self, Op::AddTable(_) | Op::DelTable(_))
     }
 }
 
@@ -155,6 +240,13 @@ impl fmt::Display for Op {
             Op::AddRoute(route) => write!(f, "ip route add {route}"),
             Op::ReplaceRoute(route) => write!(f, "ip route replace {route}"),
             Op::DelRoute(route) => write!(f, "ip route del {route}"),
+            Op::AddFwmarkRule(rule) => write!(f, "ip rule add {rule}"),
+            Op::DelFwmarkRule(rule) => write!(f, "ip rule del {rule}"),
+            Op::AddTable(table) => write!(f, "{}", table.nft_lines().join("\n")),
+            Op::DelTable(name) => write!(f, "nft delete table ip {name}"),
+            Op::SetRpFilter { iface, value } => {
+                write!(f, "sysctl -w net.ipv4.conf.{iface}.rp_filter={value}")
+            }
         }
     }
 }
@@ -167,7 +259,19 @@ pub fn is_ours(rule: &SeenRule, slot: Slot) -> bool {
         && rule.table == slot.table
         && rule.to_table
         && !rule.other_selectors
+        && rule.fwmark.is_none()
         && matches!(rule.source, Some((_, 32)))
+}
+
+/// True for a fwmark rule this tool made at `priority` for `table`: action
+/// to-table, a mark selector and nothing else.
+pub fn is_our_fwmark_rule(rule: &SeenRule, priority: u32, table: u32) -> bool {
+    rule.priority == priority
+        && rule.table == table
+        && rule.to_table
+        && !rule.other_selectors
+        && rule.source.is_none()
+        && rule.fwmark.is_some()
 }
 
 /// The rule `up` installs for `addr` in `slot`.
@@ -297,6 +401,143 @@ pub fn plan(mode: Mode, iface: &str, addr: Ipv4Addr, slot: Slot, state: &KernelS
     ops
 }
 
+/// What forwarding decided, beside its ops: warnings for syslog.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ForwardPlan {
+    pub ops: Vec<Op>,
+    pub warnings: Vec<String>,
+}
+
+/// The warning for a session whose forwarded servers get no replies.
+pub fn no_forwarding_warning(iface: &str, why: &str) -> String {
+    format!(
+        "{iface}: forwarded servers (containers, LAN hosts behind DNAT) will not get replies \
+         through {iface}: {why}; the host's own servers still do"
+    )
+}
+
+/// The forwarding half of `up`/`down` for `iface` whose routing slot has
+/// `table`.
+///
+/// * Up, on: the table is added when missing, replaced in one batch when
+///   its comment differs (older version, other mark, or not ours), left
+///   alone when it is right; the fwmark rule is added when missing and
+///   other mark rules of our slot are swept; strict `rp_filter` is made
+///   loose on the interface or warned about. Without nftables, only a
+///   warning: the caller keeps the source rule and route.
+/// * Up, off or unavailable: a table left by an earlier run is deleted,
+///   and mark rules in `sweep_priority`'s slot.
+/// * Down, on: deletes exactly the fwmark rule and the table; reads nothing.
+pub fn plan_forwarding(
+    mode: Mode,
+    iface: &str,
+    table: u32,
+    forwarding: &Forwarding,
+    sweep_priority: Option<u32>,
+    state: &KernelState,
+    forward: &ForwardState,
+) -> ForwardPlan {
+    let mut plan = ForwardPlan::default();
+    let name = table_name(iface);
+    let (mark, fwmark_priority, rp_filter) = match forwarding {
+        Forwarding::On {
+            mark,
+            fwmark_priority,
+            rp_filter,
+        } => (*mark, *fwmark_priority, *rp_filter),
+        Forwarding::Off | Forwarding::Unavailable(_) => {
+            if let Forwarding::Unavailable(why) = forwarding {
+                plan.warnings.push(no_forwarding_warning(iface, why));
+            }
+            if mode == Mode::Up {
+                if matches!(forward.nft, NftState::Table(_)) {
+                    plan.ops.push(Op::DelTable(name));
+                }
+                if let Some(priority) = sweep_priority {
+                    plan.ops.extend(
+                        stale_fwmark_rules(state, priority, table, None).map(Op::DelFwmarkRule),
+                    );
+                }
+            }
+            return plan;
+        }
+    };
+    let wanted_rule = FwmarkRuleSpec {
+        mark,
+        table,
+        priority: fwmark_priority,
+    };
+    let wanted_table = Table {
+        iface: iface.to_owned(),
+        mark,
+    };
+    if mode == Mode::Down {
+        plan.ops.push(Op::DelFwmarkRule(wanted_rule));
+        plan.ops.push(Op::DelTable(name));
+        return plan;
+    }
+    match &forward.nft {
+        NftState::Unusable(why) => {
+            plan.warnings.push(no_forwarding_warning(iface, why));
+            return plan;
+        }
+        NftState::Table(comment) if comment.as_deref() == Some(&wanted_table.comment()) => {}
+        NftState::Table(_) => {
+            plan.ops.push(Op::DelTable(name));
+            plan.ops.push(Op::AddTable(wanted_table));
+        }
+        NftState::NoTable => plan.ops.push(Op::AddTable(wanted_table)),
+    }
+    let rule_present = state
+        .rules
+        .iter()
+        .any(|rule| is_our_fwmark_rule(rule, fwmark_priority, table) && rule.fwmark == Some(mark));
+    if !rule_present {
+        plan.ops.push(Op::AddFwmarkRule(wanted_rule));
+    }
+    if let Some((all, own)) = forward.rp_filter {
+        // The kernel uses the larger of the two; 1 is strict.
+        if all.max(own) == 1 {
+            match rp_filter {
+                RpFilterPolicy::Loose => plan.ops.push(Op::SetRpFilter {
+                    iface: iface.to_owned(),
+                    value: 2,
+                }),
+                RpFilterPolicy::Keep => plan.warnings.push(format!(
+                    "{iface}: strict reverse-path filtering (rp_filter 1) drops connections to \
+                     forwarded servers before they are answered; set \
+                     net.ipv4.conf.{iface}.rp_filter=2 (loose), or rp_filter = loose in the \
+                     config file"
+                )),
+            }
+        }
+    }
+    plan.ops.extend(
+        stale_fwmark_rules(state, fwmark_priority, table, Some(mark)).map(Op::DelFwmarkRule),
+    );
+    plan
+}
+
+/// Our mark rules in the slot (`priority`, `table`) whose mark is not `keep`.
+fn stale_fwmark_rules(
+    state: &KernelState,
+    priority: u32,
+    table: u32,
+    keep: Option<Mark>,
+) -> impl Iterator<Item = FwmarkRuleSpec> + '_ {
+    state
+        .rules
+        .iter()
+        .filter(move |rule| is_our_fwmark_rule(rule, priority, table) && rule.fwmark != keep)
+        .filter_map(move |rule| {
+            rule.fwmark.map(|mark| FwmarkRuleSpec {
+                mark,
+                table,
+                priority,
+            })
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +555,7 @@ mod tests {
             table: slot.table,
             to_table: true,
             source: Some((source, 32)),
+            fwmark: None,
             other_selectors: false,
         }
     }
@@ -326,6 +568,7 @@ mod tests {
                 table,
                 to_table: true,
                 source: None,
+                fwmark: None,
                 other_selectors: false,
             })
             .collect()
@@ -601,5 +844,272 @@ mod tests {
         let add = Op::AddRule(wanted_rule(ADDR, ARTICLE));
         assert_eq!(add.undo(), Some(Op::DelRule(wanted_rule(ADDR, ARTICLE))));
         assert_eq!(Op::DelRule(wanted_rule(ADDR, ARTICLE)).undo(), None);
+    }
+
+    const MARK: Mark = Mark {
+        value: 0x0100_0000,
+        mask: 0x0f00_0000,
+    };
+
+    fn forwarding_on(rp_filter: RpFilterPolicy) -> Forwarding {
+        Forwarding::On {
+            mark: MARK,
+            fwmark_priority: 300,
+            rp_filter,
+        }
+    }
+
+    fn fwmark_rule(mark: Mark) -> SeenRule {
+        SeenRule {
+            priority: 300,
+            table: 100,
+            to_table: true,
+            source: None,
+            fwmark: Some(mark),
+            other_selectors: false,
+        }
+    }
+
+    fn up_state(rules: Vec<SeenRule>) -> KernelState {
+        KernelState {
+            ifindex: Some(7),
+            rules,
+            routes: vec![],
+            local_addrs: vec![ADDR],
+        }
+    }
+
+    fn forward_state(nft: NftState, rp_filter: Option<(u32, u32)>) -> ForwardState {
+        ForwardState { nft, rp_filter }
+    }
+
+    /// `up` of ppp0 (table 100, mark rule slot 300) from this state.
+    fn plan_up(
+        forwarding: &Forwarding,
+        rules: Vec<SeenRule>,
+        nft: NftState,
+        rp_filter: Option<(u32, u32)>,
+    ) -> ForwardPlan {
+        plan_forwarding(
+            Mode::Up,
+            "ppp0",
+            100,
+            forwarding,
+            Some(300),
+            &up_state(rules),
+            &forward_state(nft, rp_filter),
+        )
+    }
+
+    fn wanted_ppp0_table() -> Table {
+        Table {
+            iface: "ppp0".into(),
+            mark: MARK,
+        }
+    }
+
+    #[test]
+    fn forwarding_up_adds_the_table_then_the_fwmark_rule() {
+        let plan = plan_up(
+            &forwarding_on(RpFilterPolicy::Loose),
+            main_table_rules(),
+            NftState::NoTable,
+            Some((0, 0)),
+        );
+        assert_eq!(
+            plan.ops,
+            [
+                Op::AddTable(wanted_ppp0_table()),
+                Op::AddFwmarkRule(FwmarkRuleSpec {
+                    mark: MARK,
+                    table: 100,
+                    priority: 300
+                }),
+            ]
+        );
+        assert!(plan.warnings.is_empty());
+        assert_eq!(
+            plan.ops[1].to_string(),
+            "ip rule add fwmark 0x1000000/0xf000000 lookup 100 priority 300"
+        );
+    }
+
+    #[test]
+    fn forwarding_up_twice_changes_nothing() {
+        let mut rules = main_table_rules();
+        rules.push(fwmark_rule(MARK));
+        let comment = wanted_ppp0_table().comment();
+        let plan = plan_up(
+            &forwarding_on(RpFilterPolicy::Loose),
+            rules,
+            NftState::Table(Some(comment)),
+            Some((2, 0)),
+        );
+        assert_eq!(plan, ForwardPlan::default());
+    }
+
+    #[test]
+    fn an_outdated_or_foreign_table_of_our_name_is_replaced_in_one_batch_and_old_marks_swept() {
+        let old = Mark {
+            value: 0x0500_0000,
+            ..MARK
+        };
+        let mut rules = main_table_rules();
+        rules.push(fwmark_rule(old));
+        // Same slot but also a source selector: somebody else's.
+        rules.push(SeenRule {
+            source: Some((ADDR, 32)),
+            ..fwmark_rule(old)
+        });
+        for seen in [Some("rs-pppoe-rule v0: old".to_owned()), None] {
+            let plan = plan_up(
+                &forwarding_on(RpFilterPolicy::Loose),
+                rules.clone(),
+                NftState::Table(seen),
+                None,
+            );
+            let lines: Vec<String> = plan.ops.iter().map(Op::summary).collect();
+            assert_eq!(
+                lines,
+                [
+                    "nft delete table ip rs-pppoe-rule-ppp0",
+                    "nft add table ip rs-pppoe-rule-ppp0 (mark 0x1000000/0xf000000 on \
+                     connections arriving on ppp0)",
+                    "ip rule add fwmark 0x1000000/0xf000000 lookup 100 priority 300",
+                    "ip rule del fwmark 0x5000000/0xf000000 lookup 100 priority 300",
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn without_nftables_forwarding_is_only_a_warning() {
+        let plan = plan_up(
+            &forwarding_on(RpFilterPolicy::Loose),
+            main_table_rules(),
+            NftState::Unusable("the kernel has no nftables".into()),
+            Some((1, 1)),
+        );
+        assert!(plan.ops.is_empty(), "{:?}", plan.ops);
+        assert_eq!(plan.warnings.len(), 1);
+        assert!(
+            plan.warnings[0].contains("forwarded servers")
+                && plan.warnings[0].contains("the kernel has no nftables"),
+            "{:?}",
+            plan.warnings
+        );
+    }
+
+    #[test]
+    fn strict_rp_filter_is_made_loose_on_the_interface_or_warned_about() {
+        for (all, own, strict) in [
+            (1, 0, true),
+            (0, 1, true),
+            (1, 2, false),
+            (2, 1, false),
+            (0, 0, false),
+        ] {
+            let plan = plan_up(
+                &forwarding_on(RpFilterPolicy::Loose),
+                main_table_rules(),
+                NftState::NoTable,
+                Some((all, own)),
+            );
+            let sets = plan
+                .ops
+                .iter()
+                .any(|op| op.to_string() == "sysctl -w net.ipv4.conf.ppp0.rp_filter=2");
+            assert_eq!(sets, strict, "all={all} ppp0={own}");
+        }
+        let plan = plan_up(
+            &forwarding_on(RpFilterPolicy::Keep),
+            main_table_rules(),
+            NftState::NoTable,
+            Some((1, 0)),
+        );
+        assert!(
+            !plan
+                .ops
+                .iter()
+                .any(|op| matches!(op, Op::SetRpFilter { .. }))
+        );
+        assert!(
+            plan.warnings[0].contains("net.ipv4.conf.ppp0.rp_filter=2"),
+            "{:?}",
+            plan.warnings
+        );
+    }
+
+    #[test]
+    fn forwarding_down_deletes_exactly_its_rule_and_table_without_reading() {
+        let plan = plan_forwarding(
+            Mode::Down,
+            "ppp1",
+            101,
+            &Forwarding::On {
+                mark: Mark {
+                    value: 0x0200_0000,
+                    ..MARK
+                },
+                fwmark_priority: 301,
+                rp_filter: RpFilterPolicy::Loose,
+            },
+            Some(301),
+            &KernelState::default(),
+            &forward_state(NftState::NoTable, None),
+        );
+        let lines: Vec<String> = plan.ops.iter().map(Op::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "ip rule del fwmark 0x2000000/0xf000000 lookup 101 priority 301",
+                "nft delete table ip rs-pppoe-rule-ppp1",
+            ]
+        );
+    }
+
+    #[test]
+    fn switching_forwarding_off_sweeps_what_an_earlier_up_left() {
+        let mut rules = main_table_rules();
+        rules.push(fwmark_rule(MARK));
+        let plan = plan_forwarding(
+            Mode::Up,
+            "ppp0",
+            100,
+            &Forwarding::Off,
+            Some(300),
+            &up_state(rules.clone()),
+            &forward_state(NftState::Table(Some("x".into())), Some((1, 1))),
+        );
+        let lines: Vec<String> = plan.ops.iter().map(Op::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "nft delete table ip rs-pppoe-rule-ppp0",
+                "ip rule del fwmark 0x1000000/0xf000000 lookup 100 priority 300",
+            ]
+        );
+        assert!(plan.warnings.is_empty(), "off is a choice, not a problem");
+        // Down with forwarding off touches nothing of it.
+        let down = plan_forwarding(
+            Mode::Down,
+            "ppp0",
+            100,
+            &Forwarding::Off,
+            Some(300),
+            &KernelState::default(),
+            &forward_state(NftState::NoTable, None),
+        );
+        assert!(down.ops.is_empty());
+    }
+
+    #[test]
+    fn a_source_rule_with_a_mark_is_not_ours() {
+        let rule = SeenRule {
+            fwmark: Some(MARK),
+            ..our_rule(ADDR, ARTICLE)
+        };
+        assert!(!is_ours(&rule, ARTICLE));
+        assert!(!is_our_fwmark_rule(&rule, 200, 100));
     }
 }

@@ -3,7 +3,7 @@
 # the guest and runs this as root):
 #
 #   tests/guest/run.sh --pppd 2.4.9|2.5.2 tests/demo/demo.sh \
-#       --plugin PATH/librs_pppoe.so --hook PATH/rs-pppoe-rule [--without-hook]
+#       --plugin PATH/librs_pppoe.so --hook PATH/rs-pppoe-rule [--without-hook | --container]
 #
 # Topology (all inside the guest; nothing leaves it):
 #
@@ -21,6 +21,13 @@
 # the fetch works; without it the reply follows the main default route to
 # the LAN router, which drops it.
 #
+# --container adds what most people publish: a web server in a "container"
+# (a namespace on a docker0-style bridge, 172.17.0.2) published on
+# ppp0:8080 by a Docker-like DNAT (nftables table ip nat). The internet
+# client fetches it through ppp0; then 10-rule is run again with
+# `forward = no` (only the source rule, as the article's hook does) and
+# the same fetch fails: the container's replies leave by the LAN.
+#
 # Prints narration lines and ends with a one-line verdict. Exit status 0
 # when the outcome is the one expected for the mode.
 set -u
@@ -28,11 +35,13 @@ set -u
 plugin=""
 hook=""
 with_hook=1
+container=0
 while [ $# -gt 0 ]; do
     case $1 in
         --plugin) plugin=$2; shift 2 ;;
         --hook) hook=$2; shift 2 ;;
         --without-hook) with_hook=0; shift ;;
+        --container) container=1; shift ;;
         *) echo "demo.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -54,8 +63,15 @@ ISP_MAC=02:de:00:00:00:01
 HOME_WAN_MAC=02:de:00:00:00:02
 PAGE="Hello from the home server, reached over PPPoE through rs-pppoe.so"
 URL="http://$HOME_PPP_IP/"
+CONTAINER_IP=172.17.0.2
+CONTAINER_PAGE="Hello from a container behind DNAT, reached over PPPoE"
+CONTAINER_URL="http://$HOME_PPP_IP:8080/"
 
 if [ "$with_hook" = 1 ]; then tag="demo"; else tag="demo (without hook)"; fi
+if [ "$container" = 1 ]; then
+    tag="demo --container"
+    [ "$with_hook" = 1 ] || { echo "demo.sh: --container shows the hook's forwarding part; it needs the hook" >&2; exit 2; }
+fi
 say() { echo "$tag: $*"; }
 detail() { echo "$tag:       $*"; }
 verdict_fail() {
@@ -115,6 +131,44 @@ ip route add default via "$LAN_ROUTER_IP" dev demo-lan
 wait_for 5 ping -c 1 -W 1 "$LAN_ROUTER_IP" >/dev/null 2>&1 || verdict_fail "the home host cannot reach its LAN router"
 say "[1/6] networks: ISP (pppoe-server \"$AC_NAME\", CHAP, $ISP_IP) with an internet client $CLIENT_IP beside it;"
 detail "home LAN 192.168.1.0/24 whose router $LAN_ROUTER_IP holds the main default route and cannot reach the ISP side"
+if [ "$container" = 1 ]; then
+    # What `docker run -p 8080:80` sets up: a bridge, a container on it, a
+    # DNAT from every local address's port 8080, masquerade for its own
+    # traffic (Docker's tables, as iptables-nft writes them, simplified).
+    command -v nft >/dev/null || verdict_fail "--container needs nft in the guest (Debian package nftables)"
+    ip netns add container
+    ip -n container link set lo up
+    ip link add docker0 type bridge
+    ip addr add 172.17.0.1/16 dev docker0
+    ip link add veth-ctr type veth peer name eth0 netns container
+    ip link set veth-ctr master docker0
+    ip link set veth-ctr up
+    ip link set docker0 up
+    ip -n container addr add "$CONTAINER_IP/16" dev eth0
+    ip -n container link set eth0 up
+    ip -n container route add default via 172.17.0.1
+    echo 1 >/proc/sys/net/ipv4/ip_forward
+    nft -f - <<NFT || verdict_fail "cannot load the Docker-like DNAT (are the nf_tables modules in the guest?)"
+table ip nat {
+    chain PREROUTING {
+        type nat hook prerouting priority dstnat; policy accept;
+        fib daddr type local jump DOCKER
+    }
+    chain DOCKER {
+        iifname != "docker0" tcp dport 8080 dnat to $CONTAINER_IP:80
+    }
+    chain POSTROUTING {
+        type nat hook postrouting priority srcnat; policy accept;
+        ip saddr 172.17.0.0/16 oifname != "docker0" masquerade
+    }
+}
+NFT
+    mkdir -p "$WORK/container-www"
+    printf '%s\n' "$CONTAINER_PAGE" >"$WORK/container-www/index.html"
+    ip netns exec container busybox httpd -f -p 80 -h "$WORK/container-www" &
+    container_httpd_pid=$!
+    detail "a container $CONTAINER_IP on docker0 runs a web server, published on port 8080 by a Docker-like DNAT"
+fi
 
 # --- 2. pppd's configuration on the home host --------------------------------
 # /etc/ppp is an empty tmpfs in the guest. Restore the distro's dispatcher
@@ -246,31 +300,75 @@ detail "main default: $(ip route show default | head -1 | tidy)"
 hook_said=$(grep 'rs-pppoe-rule' "$WORK/messages" 2>/dev/null | tail -1 | sed 's/^.*rs-pppoe-rule[^:]*: //')
 if [ -n "$hook_said" ]; then detail "10-rule said: $hook_said"; fi
 detail "a reply to $CLIENT_IP from $IPLOCAL leaves by: $reply_path"
+if [ "$container" = 1 ]; then
+    mark_rule_present() { ip rule show | grep -q "fwmark .* lookup 100"; }
+    wait_for 10 mark_rule_present || verdict_fail "10-rule did not add its fwmark rule within 10 s"
+    detail "ip rule:      $(ip rule show | grep fwmark | tidy)"
+    detail "nftables:     table ip rs-pppoe-rule-$IFNAME: connections arriving on $IFNAME get a conntrack mark,"
+    detail "              their replies (the container's too) the packet mark that rule sends to table 100"
+fi
 
 # --- 5. the fetch from the internet ------------------------------------------------
-ip netns exec lan-router tcpdump -i lan0 -n -l -U "tcp and src host $IPLOCAL" \
-    >"$WORK/lan-router.tcpdump" 2>"$WORK/lan-router.tcpdump.err" &
-tcpdump_pid=$!
-wait_for 10 grep -q 'listening on' "$WORK/lan-router.tcpdump.err"
-say "[5/6] the internet client $CLIENT_IP fetches $URL"
-fetch_start=$EPOCHSECONDS
-fetched=$(ip netns exec internet timeout 10 busybox wget -q -O - "$URL" 2>"$WORK/wget.err")
-fetch_status=$?
-fetch_secs=$((EPOCHSECONDS - fetch_start))
-nap 0.5
-kill "$tcpdump_pid" 2>/dev/null
-wait "$tcpdump_pid" 2>/dev/null
-leaked=$(grep -c " > $CLIENT_IP\." "$WORK/lan-router.tcpdump")
-fetch_ok=0
-if [ "$fetch_status" = 0 ] && [ "$fetched" = "$PAGE" ]; then
-    fetch_ok=1
-    detail "got the page: \"$fetched\""
-elif [ "$fetch_status" = 124 ]; then
-    detail "no answer: wget gave up after ${fetch_secs} s"
-else
-    detail "fetch failed (status $fetch_status): $(head -1 "$WORK/wget.err")"
-fi
+# fetch NAME URL EXPECTED WHAT FILTER: the internet client fetches URL while
+# the LAN router captures FILTER; sets fetch_ok (1 when it got EXPECTED) and
+# leaked (replies to the client that reached the LAN router). wget gets
+# fetch_timeout seconds (default 10).
+fetch() {
+    local name=$1 url=$2 expected=$3 what=$4 filter=$5
+    ip netns exec lan-router tcpdump -i lan0 -n -l -U "$filter" \
+        >"$WORK/$name.tcpdump" 2>"$WORK/$name.tcpdump.err" &
+    local capture=$!
+    wait_for 10 grep -q 'listening on' "$WORK/$name.tcpdump.err"
+    [ -z "${fetch_say:-}" ] || say "$fetch_say"
+    local start=$EPOCHSECONDS got status secs
+    got=$(ip netns exec internet timeout "${fetch_timeout:-10}" busybox wget -q -O - "$url" 2>"$WORK/$name.wget.err")
+    status=$?
+    secs=$((EPOCHSECONDS - start))
+    nap 0.5
+    kill "$capture" 2>/dev/null
+    wait "$capture" 2>/dev/null
+    leaked=$(grep -c " > $CLIENT_IP\." "$WORK/$name.tcpdump")
+    fetch_ok=0
+    if [ "$status" = 0 ] && [ "$got" = "$expected" ]; then
+        fetch_ok=1
+        detail "got $what: \"$got\""
+    elif [ "$status" = 124 ]; then
+        detail "no answer: wget gave up after ${secs} s"
+    else
+        detail "fetch failed (status $status): $(head -1 "$WORK/$name.wget.err")"
+    fi
+}
+fetch_say="[5/6] the internet client $CLIENT_IP fetches $URL" \
+    fetch lan-router "$URL" "$PAGE" "the page" "tcp and src host $IPLOCAL"
 detail "replies from $IPLOCAL that reached the LAN router (which drops them): $leaked"
+
+# fetch_container: the container's page, through its DNAT on port 8080;
+# sets container_ok and container_leaked (the host page's results stay).
+fetch_container() {
+    local host_ok=$fetch_ok host_leaked=$leaked
+    fetch "container-$1" "$CONTAINER_URL" "$CONTAINER_PAGE" "the container's page" \
+        "tcp and src host $IPLOCAL and src port 8080"
+    detail "the container's replies that reached the LAN router (which drops them): $leaked"
+    container_ok=$fetch_ok container_leaked=$leaked
+    fetch_ok=$host_ok leaked=$host_leaked
+}
+if [ "$container" = 1 ]; then
+    say "[5/6] the internet client fetches the container: $CONTAINER_URL"
+    fetch_container with
+    with_forwarding_ok=$container_ok with_forwarding_leaked=$container_leaked
+    # The same hook without its forwarding part: only the source rule, as
+    # the article's two-line hook. 10-rule is run again as ip-up runs it.
+    printf 'forward = no\n' >/etc/ppp/rs-pppoe-rule.conf
+    env -i /etc/ppp/ip-up.d/10-rule "$IFNAME" "$DEVICE" 0 "$IPLOCAL" "$IPREMOTE" ""
+    say "[5/6] the same fetch without the forwarding part (forward = no in /etc/ppp/rs-pppoe-rule.conf, 10-rule run again):"
+    detail "fwmark rules: $(ip rule show | grep -c fwmark); nftables tables of the hook: $(nft list tables | grep -c rs-pppoe-rule)"
+    # 4 s: enough for the SYN and two retransmissions, whose answers leak.
+    fetch_timeout=4 fetch_container without
+    without_forwarding_ok=$container_ok without_forwarding_leaked=$container_leaked
+    # Back to the default, so that ip-down has the whole thing to remove.
+    rm -f /etc/ppp/rs-pppoe-rule.conf
+    env -i /etc/ppp/ip-up.d/10-rule "$IFNAME" "$DEVICE" 0 "$IPLOCAL" "$IPREMOTE" ""
+fi
 
 # --- 6. teardown: ip-down ------------------------------------------------------------
 kill -TERM "$pppd_pid"
@@ -280,6 +378,14 @@ rule_after="absent"
 # ip-down runs after pppd has taken ppp0 down; give run-parts a moment.
 if ! wait_for 5 bash -c "! ip rule show | grep -q 'from $IPLOCAL lookup 100'"; then rule_after="still there"; fi
 say "[6/6] pppd stopped; rule for $IPLOCAL after ip-down: $rule_after"
+if [ "$container" = 1 ]; then
+    forwarding_after="absent"
+    if ! wait_for 5 bash -c "! ip rule show | grep -q fwmark && ! nft list tables | grep -q rs-pppoe-rule"; then
+        forwarding_after="still there"
+    fi
+    detail "fwmark rule and nftables table after ip-down: $forwarding_after"
+    kill "$container_httpd_pid" 2>/dev/null
+fi
 kill "$httpd_pid" "$syslogd_pid" 2>/dev/null
 kill "$server_pid" 2>/dev/null
 
@@ -287,6 +393,15 @@ if [ "$with_hook" = 1 ]; then
     [ "$fetch_ok" = 1 ] || verdict_fail "the internet client could not fetch $URL even with the hook"
     [ "$leaked" = 0 ] || verdict_fail "$leaked replies still left by the LAN with the hook installed"
     [ "$rule_after" = absent ] || verdict_fail "ip-down did not remove the rule for $IPLOCAL"
+    if [ "$container" = 1 ]; then
+        [ "$with_forwarding_ok" = 1 ] || verdict_fail "the internet client could not fetch the container's $CONTAINER_URL with the hook"
+        [ "$with_forwarding_leaked" = 0 ] || verdict_fail "$with_forwarding_leaked of the container's replies left by the LAN with the hook"
+        [ "$without_forwarding_ok" = 0 ] || verdict_fail "the container answered without the forwarding part: the demo's LAN router must not reach the ISP side"
+        [ "$without_forwarding_leaked" -gt 0 ] || verdict_fail "without the forwarding part the fetch failed, but no reply reached the LAN router"
+        [ "$forwarding_after" = absent ] || verdict_fail "ip-down left the fwmark rule or the nftables table"
+        say "SUCCESS — the container behind DNAT answered via $IFNAME (fwmark rule -> table 100) and $URL too; without the forwarding part the container's $without_forwarding_leaked replies left by the LAN and were lost; ip-down removed everything"
+        exit 0
+    fi
     say "SUCCESS — $URL fetched from the internet via $IFNAME (rule 200 → table 100), LAN default route untouched"
     exit 0
 fi

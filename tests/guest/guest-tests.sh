@@ -2,7 +2,8 @@
 # Full pppd sessions in QEMU guests: the entry point for the test command.
 #
 #   tests/guest/guest-tests.sh [--plugin-2.4.9 PATH] [--plugin-2.5.2 PATH] [--reference]
-#                              [--discovery PATH] [--setup PATH]
+#                              [--discovery PATH] [--setup PATH] [--hook PATH]
+#                              [--testkit PATH]
 #
 #   --plugin-2.4.9 PATH   plugin built against pppd 2.4.9 headers
 #                         (cargo build --release: target/release/librs_pppoe.so)
@@ -15,14 +16,18 @@
 #                         cargo test builds, when it exists)
 #   --setup PATH          rs-pppoe-setup: the pppd 2.5.2 plugin-extras boot
 #                         also runs a session from the files it writes
-#   --proof TESTKIT,HOOK  tools/testkit's rs-pppoe-testkit and rs-pppoe-rule:
-#                         a built plugin also gets a boot running proof.sh:
+#   --hook PATH           rs-pppoe-rule (static build): built plugins also get
+#                         a boot running scenarios/hook-forward.sh with it
+#   --testkit PATH        tools/testkit's rs-pppoe-testkit: with --hook, built
+#                         plugins also get a boot running scenarios/proof.sh:
 #                         the hostile AC on 2.4.9, the floods and a 5-fault
 #                         soak with the hook on the other version
 #
 # One guest boot per (pppd version, plugin); each runs every check of
 # scenarios/pppoe-session.sh. A built plugin (an absolute path) also gets a
-# second boot running scenarios/plugin-extras.sh. Ends with one line `guest: N passed, N failed`
+# second boot running scenarios/plugin-extras.sh (and, with --hook, a third
+# running scenarios/hook-forward.sh; with --testkit too, a fourth running
+# scenarios/proof.sh). Ends with one line `guest: N passed, N failed`
 # and exits non-zero when anything failed (a guest that dies or hits the
 # watchdog counts as one failure).
 set -uo pipefail
@@ -32,9 +37,10 @@ runs=()
 add_run() { runs+=("$1|$2|${3:-}"); }
 
 reference=0
+hook=""
 discovery="$GUEST_DIR/../../target/debug/rs-pppoe-discovery"
 setup=""
-proof=()
+testkit=""
 while [ $# -gt 0 ]; do
     case $1 in
         --plugin-2.4.9|--plugin-2.5.2)
@@ -51,13 +57,17 @@ while [ $# -gt 0 ]; do
             [ -x "$setup" ] || { echo "guest-tests.sh: $setup is not executable" >&2; exit 2; }
             setup=$(cd "$(dirname "$setup")" && pwd)/$(basename "$setup")
             shift 2 ;;
-        --proof)
-            IFS=, read -r -a proof <<<"${2:?--proof needs TESTKIT,HOOK}"
-            for path in "${proof[@]}"; do
-                [ -x "$path" ] || { echo "guest-tests.sh: $path is not executable" >&2; exit 2; }
-            done
+        --hook)
+            hook=${2:?--hook needs a path}
+            [ -x "$hook" ] || { echo "guest-tests.sh: $hook is not executable" >&2; exit 2; }
+            hook=$(cd "$(dirname "$hook")" && pwd)/$(basename "$hook")
             shift 2 ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        --testkit)
+            testkit=${2:?--testkit needs a path}
+            [ -x "$testkit" ] || { echo "guest-tests.sh: $testkit is not executable" >&2; exit 2; }
+            testkit=$(cd "$(dirname "$testkit")" && pwd)/$(basename "$testkit")
+            shift 2 ;;
+        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
         *) echo "guest-tests.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -65,7 +75,7 @@ if [ "$reference" = 1 ]; then
     add_run 2.4.9 rp-pppoe.so "ppp-project/ppp#465: the 2.4.9 plugin never sends PADT"
     add_run 2.5.2 rp-pppoe.so
 fi
-[ "${#runs[@]}" -gt 0 ] || { sed -n '2,26p' "$0" >&2; exit 2; }
+[ "${#runs[@]}" -gt 0 ] || { sed -n '2,32p' "$0" >&2; exit 2; }
 
 # Build the cache once up front, so its progress is not mixed into a run.
 prepare_args=(--pppd 2.4.9)
@@ -89,30 +99,35 @@ for run in "${runs[@]}"; do
     # Our own plugin also gets the checks the reference would fail by
     # design (range-checked options, stale-session PADT, pppoe-sess side).
     case $plugin in /*) scenarios+=(plugin-extras.sh) ;; esac
-    case $plugin in /*) [ "${#proof[@]}" = 2 ] && scenarios+=(proof.sh) ;; esac
+    # The hook under this pppd, from ip-up.d: the container case.
+    case $plugin in /*) [ -z "$hook" ] || scenarios+=(hook-forward.sh) ;; esac
+    # Issue 12: hostile AC, floods, short fault soak with the hook.
+    case $plugin in /*) [ -z "$hook" ] || [ -z "$testkit" ] || scenarios+=(proof.sh) ;; esac
     for scenario in "${scenarios[@]}"; do
-        scenario_args=("${args[@]}")
-        if [ "$scenario" = plugin-extras.sh ]; then
-            scenario_args=("$plugin")
-            # One pppd version is enough to show setup's files work.
-            if [ "$version" = 2.5.2 ] && [ -n "$setup" ]; then
-                scenario_args+=(--setup "$setup")
-            fi
-            [ -x "$discovery" ] && scenario_args+=("$(cd "$(dirname "$discovery")" && pwd)/$(basename "$discovery")")
-        fi
-        if [ "$scenario" = proof.sh ]; then
-            scenario_args=("$plugin")
-            for path in "${proof[@]}"; do scenario_args+=("$(cd "$(dirname "$path")" && pwd)/$(basename "$path")"); done
-            # The parts share one boot per version; each runs on one version
-            # only (discovery is the same Rust code for every pppd):
-            # `cargo xtask soak` runs them all on every version.
-            if [ "$version" = 2.4.9 ]; then
-                scenario_args+=(--parts hostile)
-                [ "$reference" = 1 ] && scenario_args+=(--reference)
-            else
-                scenario_args+=(--parts flood,soak)
-            fi
-        fi
+        case $scenario in
+            plugin-extras.sh)
+                scenario_args=("$plugin")
+                # One pppd version is enough to show setup's files work.
+                if [ "$version" = 2.5.2 ] && [ -n "$setup" ]; then
+                    scenario_args+=(--setup "$setup")
+                fi
+                [ -x "$discovery" ] && scenario_args+=("$(cd "$(dirname "$discovery")" && pwd)/$(basename "$discovery")")
+                ;;
+            hook-forward.sh) scenario_args=("$plugin" "$hook") ;;
+            proof.sh)
+                scenario_args=("$plugin" "$testkit" "$hook")
+                # The parts share one boot per version; each runs on one
+                # version only (discovery is the same Rust code for every
+                # pppd): `cargo xtask soak` runs them all on every version.
+                if [ "$version" = 2.4.9 ]; then
+                    scenario_args+=(--parts hostile)
+                    [ "$reference" = 1 ] && scenario_args+=(--reference)
+                else
+                    scenario_args+=(--parts flood,soak)
+                fi
+                ;;
+            *) scenario_args=("${args[@]}") ;;
+        esac
         echo "# === pppd $version, plugin $plugin, $scenario"
         start=$(date +%s%N)
         # Per-run totals become comments: the last `guest:` line is the total.

@@ -28,7 +28,9 @@ TRIXIE_SUITE=trixie
 TRIXIE_MIRROR=${RS_PPPOE_TRIXIE_MIRROR:-http://deb.debian.org/debian}
 TRIXIE_PACKAGES=ppp,ppp-dev,pppoe,iproute2,tcpdump,iputils-ping,procps,nftables
 # Modules the guest loads at boot (dependencies are resolved with modprobe).
-GUEST_MODULES="virtio_pci 9p 9pnet_virtio overlay ppp_generic pppoe veth ppp_async ppp_synctty ppp_deflate bsd_comp 8021q"
+# 8021q: VLAN scenarios. nf_tables ... bridge: the hook's forwarding part and
+# a Docker-like DNAT (hook-forward scenario, cargo xtask demo --container).
+GUEST_MODULES="virtio_pci 9p 9pnet_virtio overlay ppp_generic pppoe veth ppp_async ppp_synctty ppp_deflate bsd_comp 8021q nf_tables nft_ct nft_nat nft_chain_nat nft_masq nft_fib_ipv4 bridge"
 HOST_PACKAGES="ppp ppp-dev pppoe qemu-system-x86 busybox-static cpio kmod debootstrap tcpdump xz-utils iproute2"
 
 want_trixie=0

@@ -118,7 +118,7 @@ fn hook_rows(lines: &[String]) -> Vec<Row> {
     };
     match (after("rs-pppoe-rule "), after("each way) ")) {
         (Some(ours), Some(reference)) => vec![Row {
-            what: "hook up + down (vs the article's shell hook)".into(),
+            what: "hook up + down, forwarding on (vs shell hook)".into(),
             ours: format!("{ours:.2} ms"),
             reference: format!("{reference:.2} ms"),
             ratio: ratio(ours, reference),

@@ -6,7 +6,9 @@
 //! the LAN, pppd with `plugin rs-pppoe.so` and `nodefaultroute`, the hook in
 //! `/etc/ppp/ip-up.d/10-rule`, a web server, and an internet client fetching
 //! the page from the PPPoE address. `--without-hook` plays the same story
-//! without the hook and expects the fetch to fail.
+//! without the hook and expects the fetch to fail. `--container` adds a
+//! web server in a container behind a Docker-like DNAT, fetched through
+//! ppp0, and the same fetch failing without the hook's forwarding part.
 
 use std::process::Command;
 
@@ -32,17 +34,21 @@ const PACKAGES: &[&str] = &[
     "kmod",
     "xz-utils",
     "debootstrap",
+    // --container: the Docker-like DNAT and the ruleset checks.
+    "nftables",
 ];
 
-const USAGE: &str = "usage: cargo xtask demo [--without-hook] [--pppd 2.4.9|2.5.2]";
+const USAGE: &str = "usage: cargo xtask demo [--without-hook | --container] [--pppd 2.4.9|2.5.2]";
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut without_hook = false;
+    let mut container = false;
     let mut pppd = "2.4.9".to_string();
     let mut words = args.iter();
     while let Some(arg) = words.next() {
         match arg.as_str() {
             "--without-hook" => without_hook = true,
+            "--container" => container = true,
             "--pppd" => {
                 pppd = words
                     .next()
@@ -51,6 +57,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
             }
             other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
         }
+    }
+    if without_hook && container {
+        return Err(format!(
+            "--container shows the hook's forwarding part; it cannot go with --without-hook\n{USAGE}"
+        ));
     }
     if pppd != "2.4.9" && pppd != "2.5.2" {
         return Err(format!(
@@ -87,6 +98,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     guest.arg("--plugin").arg(&plugin).arg("--hook").arg(&hook);
     if without_hook {
         guest.arg("--without-hook");
+    }
+    if container {
+        guest.arg("--container");
     }
     eprintln!("+ {}", describe(&guest));
     let status = guest

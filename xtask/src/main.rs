@@ -41,7 +41,7 @@ tasks:
                        and the example peers file (never overwrites a user's files)
   uninstall [--destdir D] [--prefix P]
                        remove what install put in place
-  demo [--without-hook] [--pppd 2.4.9|2.5.2]
+  demo [--without-hook | --container] [--pppd 2.4.9|2.5.2]
                        play the whole story in the test guest (root; installs what it needs)
   deb                  build the Debian package into target/debian/
 ";

@@ -6,9 +6,11 @@
 //! 3. unless `--no-guest`: the plugin built for pppd 2.4.9 (this host's
 //!    headers) and 2.5.2 (a cached Debian trixie root), then real pppd
 //!    sessions in the QEMU guest, with the distro's rp-pppoe.so run the same
-//!    way to prove the harness, and (pppd 2.5.2) one from the files
-//!    rs-pppoe-setup writes; issue 12's hostile access concentrator (2.4.9),
-//!    floods and a 5-fault soak with the hook (2.5.2); then the demo, with
+//!    way to prove the harness, the hook from ip-up.d with a container
+//!    behind DNAT (`demo.sh --container`) on both, (pppd 2.5.2) a session
+//!    from the files rs-pppoe-setup writes, and issue 12's hostile access
+//!    concentrator (2.4.9), floods and a 5-fault soak with the hook (2.5.2);
+//!    then the demo, with
 //!    and without the hook.
 
 use std::process::Command;
@@ -54,9 +56,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
         step("guest prepare", prepared);
         if prepared_ok {
             let plugin = |version| build_plugin(version, guest::include_dir(version));
-            let plugins = plugin("2.4.9").and_then(|old| Ok((old, plugin("2.5.2")?)));
+            let plugins = plugin("2.4.9")
+                .and_then(|old| Ok((old, plugin("2.5.2")?)))
+                // The hook as installed, for its scenario under real pppd.
+                .and_then(|(old, new)| Ok((old, new, build_hook()?)));
             match plugins {
-                Ok((old, new)) => {
+                Ok((old, new, hook)) => {
                     let mut sessions = Command::new("bash");
                     sessions
                         .arg("tests/guest/guest-tests.sh")
@@ -64,25 +69,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
                         .arg(&old)
                         .arg("--plugin-2.5.2")
                         .arg(&new)
-                        .arg("--reference");
+                        .arg("--reference")
+                        .arg("--hook")
+                        .arg(&hook);
                     // Built by `cargo test` above; when that build failed,
                     // the step already says so.
                     let setup = tested_setup_binary();
                     if setup.is_file() {
                         sessions.arg("--setup").arg(setup);
                     }
-                    // Issue 12's hostile AC, floods and short fault soak.
+                    // Issue 12's hostile AC, floods and short fault soak
+                    // (the test kit is built by `cargo test` as well).
                     let testkit = tested_testkit_binary();
-                    match build_hook() {
-                        Ok(hook) if testkit.is_file() => {
-                            sessions.arg("--proof").arg(format!(
-                                "{},{}",
-                                testkit.display(),
-                                hook.display()
-                            ));
-                        }
-                        Ok(_) => {}
-                        Err(e) => step("hook build", Err(e)),
+                    if testkit.is_file() {
+                        sessions.arg("--testkit").arg(testkit);
                     }
                     step("guest sessions", exec_counting(&mut sessions, &mut tally));
                 }
