@@ -236,7 +236,9 @@ impl PacketSocket {
             if got >= 0 {
                 return Ok(Some(Received {
                     len: (got as usize).min(buf.len()),
-                    vlan: vlan_of(&msg),
+                    // SAFETY: recvmsg just filled `msg`, its control
+                    // buffer `control` still live.
+                    vlan: unsafe { vlan_of(&msg) },
                 }));
             }
             let err = io::Error::last_os_error();
@@ -370,10 +372,16 @@ pub fn wait_any(sockets: &[&PacketSocket], timeout: Duration) -> io::Result<Vec<
 }
 
 /// The VLAN id in a received message's `PACKET_AUXDATA`, if it has a
-/// valid, non-zero one.
-fn vlan_of(msg: &libc::msghdr) -> Option<u16> {
-    // SAFETY: `msg` was filled by recvmsg; CMSG_FIRSTHDR/CMSG_NXTHDR only
-    // walk within `msg_control` up to `msg_controllen`.
+/// valid, non-zero one. (Public for the test kit's tap socket.)
+///
+/// # Safety
+///
+/// `msg` must have been filled by a successful `recvmsg`, its
+/// `msg_control` pointing at a live buffer of `msg_controllen` bytes.
+pub unsafe fn vlan_of(msg: &libc::msghdr) -> Option<u16> {
+    // SAFETY: `msg` was filled by recvmsg (the caller's promise);
+    // CMSG_FIRSTHDR/CMSG_NXTHDR only walk within `msg_control` up to
+    // `msg_controllen`.
     let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(msg) };
     while !cmsg.is_null() {
         // SAFETY: non-null headers returned by the CMSG macros lie within
@@ -489,8 +497,9 @@ fn set_packet_option(fd: &OwnedFd, option: libc::c_int) -> io::Result<()> {
     set_int_option(fd, libc::SOL_PACKET, option, 1)
 }
 
-/// Sets the integer socket option `option` of `level`.
-fn set_int_option(
+/// Sets the integer socket option `option` of `level`. (Public for the
+/// test kit's sockets.)
+pub fn set_int_option(
     fd: &OwnedFd,
     level: libc::c_int,
     option: libc::c_int,

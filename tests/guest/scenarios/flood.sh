@@ -74,8 +74,11 @@ percent() {
 server_start
 
 # a. discovery under the flood ------------------------------------------------
+note "a: flood on, starting pppd"
 flood_start
-client_start "$plugin"
+# A 2 s first wait: a pppd that cannot drain the flood as fast as it comes
+# (under emulation) loses the offer to a full queue, and retries sooner.
+client_start "$plugin" pppoe-padi-timeout 2
 pid=$RSG_CLIENT_PID
 start=$RSG_CLIENT_START_NS
 if wait_for 60 ipup_or_client_gone 1 && ipup_at_least 1; then
@@ -86,6 +89,7 @@ if wait_for 60 ipup_or_client_gone 1 && ipup_at_least 1; then
     echo "metric: flood_setup_ms=$up_ms flood_setup_pppd_cpu_ticks=$ticks"
 
     # b. the session under the flood ------------------------------------------
+    note "b: session up"
     c0=$(proc_cpu_ticks "$pid")
     t0=$(now_ns)
     nap "$seconds"
@@ -100,6 +104,7 @@ if wait_for 60 ipup_or_client_gone 1 && ipup_at_least 1; then
         test $((ticks * 1000)) -lt $((ms * 10))
 
     # c. SIGTERM during the session, still flooded ----------------------------
+    note "c: SIGTERM"
     stop_timed "$pid"
     ms=$RSG_STOP_MS
     echo "metric: flood_sigterm_session_ms=$ms"
@@ -115,12 +120,15 @@ rm -f "$RSG_DIR"/ipup.*.env
 
 # d. discovery with nobody answering, flooded, then SIGTERM ---------------------
 for mix in foreign all; do
+    note "d: discovery flooded with '$mix' frames"
     flood_start --mix "$mix"
     client_fresh_log
     client_start "$plugin"
     pid=$RSG_CLIENT_PID
-    # pppd's start-up (loading the plugin, options) is not the flood's.
-    wait_for 10 grep -q 'PPPoE plugin for' "$RSG_DIR/client.log"
+    # pppd's start-up (loading the plugin, options, sockets) is not the
+    # flood's: measure from when it waits for offers.
+    wait_for 20 discovery_socket_open
+    nap 0.3
     c0=$(proc_cpu_ticks "$pid")
     nap 2
     ticks=$(($(proc_cpu_ticks "$pid") - c0))

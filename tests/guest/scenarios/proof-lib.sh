@@ -97,6 +97,17 @@ stop_timed() {
     wait "$watchdog" 2>/dev/null
 }
 
+# discovery_socket_open: some process of this namespace holds a packet
+# socket bound to 0x8863 (in the guest's root namespace: the client pppd's,
+# bound as the last step before its first PADI). Builtins only.
+discovery_socket_open() {
+    local _sk _ref _type proto _rest
+    while read -r _sk _ref _type proto _rest; do
+        [ "$proto" = 8863 ] && return 0
+    done </proc/net/packet
+    return 1
+}
+
 # net_teardown: stop everything in the isp namespace and remove it (its
 # end of the veth pair takes ours with it), so the next part starts clean.
 net_teardown() {

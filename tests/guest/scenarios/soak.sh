@@ -22,12 +22,13 @@
 #               it a PADT from its session record first, rp-pppoe.so does not
 #
 # After each fault: a new session comes up (ip-up ran again), `ip rule` has
-# exactly one rule for table 100 (from the new address) and table 100 one
-# default route; pppd's descriptor count and VmRSS are sampled. A pppd's
-# descriptors must stay what they were at its first session, its RSS what
-# it was after its first reconnect (the first one faults in the code of the
-# disconnect path) within 256 kB. At the end pppd stops and ip-down removes
-# the rule. Prints a `soak: fault ...` line per fault and a `soak: summary
+# exactly one source rule for table 100 (from the new address; beside it
+# at most the hook's one fwmark rule for forwarded servers, and one
+# nftables table) and table 100 one default route; pppd's descriptor count
+# and VmRSS are sampled. A pppd's descriptors must stay what they were at
+# its first session, its RSS what it was after its first reconnect (the
+# first one faults in the code of the disconnect path) within 256 kB. At
+# the end pppd stops and ip-down removes the rule. Prints a `soak: fault ...` line per fault and a `soak: summary
 # ...` line per plugin (reconnect min/median/max overall and median per
 # kind, fd and RSS first/last/max); `cargo xtask soak` reads them.
 set -u
@@ -72,13 +73,22 @@ median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
 minimum() { printf '%s\n' "$@" | sort -n | head -1; }
 maximum() { printf '%s\n' "$@" | sort -n | tail -1; }
 
-# one_rule_for IP: exactly one table-100 rule, from IP, and one route.
+# one_rule_for IP: the hook's state for one session and nothing left of
+# earlier ones: one source rule for table 100 (from IP), at most one fwmark
+# rule (forwarded servers), one default route in table 100 from IP, and
+# (when nft is there) one nftables table of the hook.
 one_rule_for() {
-    local rules routes
+    local rules routes from fwmark tables=1
     rules=$(hook_rules)
     routes=$(ip route show table 100 2>/dev/null)
-    [ "$(printf '%s\n' "$rules" | grep -c .)" = 1 ] &&
-        [[ $rules == *"from $1 lookup 100"* ]] &&
+    from=$(printf '%s\n' "$rules" | grep -E '[[:space:]]from ' | grep -vF 'from all')
+    fwmark=$(printf '%s\n' "$rules" | grep -cF fwmark)
+    if command -v nft >/dev/null; then
+        tables=$(nft list tables 2>/dev/null | grep -c 'rs-pppoe-rule')
+    fi
+    [ "$(printf '%s\n' "$from" | grep -c .)" = 1 ] &&
+        [[ $from == *"from $1 lookup 100"* ]] &&
+        [ "$fwmark" -le 1 ] && [ "$tables" -le 1 ] &&
         [ "$(printf '%s\n' "$routes" | grep -c .)" = 1 ] &&
         [[ $routes == "default dev ppp0"*"src $1"* ]]
 }
@@ -88,12 +98,14 @@ pppd_version=$(pppd_version)
 for plugin in "${plugins[@]}"; do
     label="pppd $pppd_version $(basename "$plugin")"
     name() { echo "$label: $*"; }
+    note "$label: setting up"
     net_setup
     hook_install "$hook" || { not_ok "$(name "the distribution's ip-up/ip-down and the hook installed")"; continue; }
     server_start
     client_fresh_log
     rm -f "$RSG_DIR"/ipup.*.env
     hooks=(ip-up-script /etc/ppp/ip-up ip-down-script /etc/ppp/ip-down)
+    note "$label: pppoe-server up, starting pppd"
     client_start "$plugin" "${hooks[@]}"
     if ! { wait_for 60 ipup_or_client_gone 1 && ipup_at_least 1; }; then
         not_ok "$(name "first session up")"
@@ -121,6 +133,7 @@ for plugin in "${plugins[@]}"; do
         count=$(ipup_count)
         ipup_load "$count"
         old=$SESSION
+        note "fault $i: $kind"
         t_fault=$(now_ns)
         case $kind in
             ac-restart) server_restart ;;
@@ -167,7 +180,7 @@ for plugin in "${plugins[@]}"; do
                 rules=ok
             else
                 rules="$(hook_rules | tr '\n' ';')"
-                not_ok "$(name "fault $i ($kind): exactly one rule and one route for $IPLOCAL (rules: $rules)")"
+                not_ok "$(name "fault $i ($kind): exactly one rule and one route for $IPLOCAL (rules: $rules; table 100: $(ip route show table 100 | tr '\n' ';'))")"
             fi
             echo "soak: fault $i kind=$kind reconnect_ms=$ms session=$old->$SESSION ip=$IPLOCAL pid=$pid fd=$fd rss_kb=$kb rules=$rules"
         else
@@ -175,8 +188,10 @@ for plugin in "${plugins[@]}"; do
             not_ok "$(name "fault $i ($kind): reconnected within 90 s")"
         fi
     done
+    note "$label: stopping pppd"
     client_stop
     wait_for 10 bash -c "! ip rule show | grep -qF 'lookup 100'"
+    note "$label: stopped"
     check "$(name "after pppd stopped, ip-down removed the rule")" bash -c "! ip rule show | grep -qF 'lookup 100'"
     check "$(name "all $faults faults reconnected ($reconnected)")" test "$reconnected" = "$faults"
     check "$(name "exactly one rule and route after every reconnect ($rules_ok of $reconnected)")" \

@@ -122,6 +122,15 @@ impl Case {
         Case::ALL.into_iter().find(|case| case.name() == name)
     }
 
+    /// Whether every client refuses this case's offers, so that a real AC
+    /// next to the kit wins (all but the chosen cases and
+    /// [`Case::OverLong`], refused only by a client sending
+    /// PPP-Max-Payload; [`Case::TagMixing`]'s first offer is refused only by
+    /// a client asking for another AC-Name).
+    pub fn refused(self) -> bool {
+        !self.chosen() && self != Case::OverLong
+    }
+
     /// Whether a client may choose this AC (it then answers the PADR).
     pub fn chosen(self) -> bool {
         matches!(self, Case::RepeatedTags | Case::BadPads | Case::MaxSize)

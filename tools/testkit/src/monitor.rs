@@ -101,33 +101,17 @@ impl Monitor {
             return;
         }
         let offered = self.offered.entry(frame.src).or_default();
+        let values = |tag_type| frame.tag_values(tag_type).map(<[u8]>::to_vec);
         match frame.code {
-            Code::Pado => {
-                offered
-                    .cookies
-                    .extend(frame.tag_values(TagType::AcCookie).map(<[u8]>::to_vec));
-                offered.relays.extend(
-                    frame
-                        .tag_values(TagType::RelaySessionId)
-                        .map(<[u8]>::to_vec),
-                );
-                offered
-                    .max_payloads
-                    .extend(frame.tag_values(TagType::PppMaxPayload).map(<[u8]>::to_vec));
-            }
+            Code::Pado => offered.cookies.extend(values(TagType::AcCookie)),
             Code::Pads if frame.session_id != 0 && frame.session_id != 0xffff => {
                 offered.sessions.insert(frame.session_id);
-                offered.relays.extend(
-                    frame
-                        .tag_values(TagType::RelaySessionId)
-                        .map(<[u8]>::to_vec),
-                );
-                offered
-                    .max_payloads
-                    .extend(frame.tag_values(TagType::PppMaxPayload).map(<[u8]>::to_vec));
             }
-            _ => {}
+            _ => return,
         }
+        // A PADS may add or replace the relay id and agree to a payload.
+        offered.relays.extend(values(TagType::RelaySessionId));
+        offered.max_payloads.extend(values(TagType::PppMaxPayload));
     }
 
     fn describe(frame: &DiscoveryFrame<'_>) -> String {

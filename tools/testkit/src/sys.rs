@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rs_pppoe::sys::ethernet_link;
+use rs_pppoe::sys::packet::{set_int_option, vlan_of};
 
 /// Most frames handed to the kernel in one `sendmmsg` call.
 pub const MAX_BATCH: usize = 256;
@@ -52,25 +53,6 @@ fn link_address(ifindex: i32, protocol: u16) -> libc::sockaddr_ll {
     addr.sll_protocol = protocol.to_be();
     addr.sll_ifindex = ifindex;
     addr
-}
-
-fn set_int_option(
-    fd: &OwnedFd,
-    level: libc::c_int,
-    option: libc::c_int,
-    value: libc::c_int,
-) -> io::Result<()> {
-    // SAFETY: `value` is a live c_int and the length passed is its size.
-    cvt(unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            level,
-            option,
-            (&raw const value).cast(),
-            mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    })
-    .map(drop)
 }
 
 impl RawSocket {
@@ -243,39 +225,12 @@ impl RawSocket {
         }
         Ok(Some(Received {
             len: (got as usize).min(buf.len()),
-            vlan: vlan_of(&msg),
+            // SAFETY: recvmsg just filled `msg`, its control buffer
+            // `control` still live.
+            vlan: unsafe { vlan_of(&msg) },
             outgoing: from.sll_pkttype == libc::PACKET_OUTGOING,
         }))
     }
-}
-
-/// The VLAN id in a received message's `PACKET_AUXDATA`, if non-zero.
-fn vlan_of(msg: &libc::msghdr) -> Option<u16> {
-    // SAFETY: `msg` was filled by recvmsg; the CMSG macros walk only
-    // within `msg_control` up to `msg_controllen`.
-    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(msg) };
-    while !cmsg.is_null() {
-        // SAFETY: a non-null header from the CMSG macros lies within the
-        // control buffer.
-        let header = unsafe { &*cmsg };
-        if header.cmsg_level == libc::SOL_PACKET
-            && header.cmsg_type == libc::PACKET_AUXDATA
-            && header.cmsg_len as usize
-                // SAFETY: CMSG_LEN is arithmetic only.
-                >= unsafe { libc::CMSG_LEN(mem::size_of::<libc::tpacket_auxdata>() as u32) }
-                    as usize
-        {
-            // SAFETY: the kernel wrote a whole `tpacket_auxdata` here (length
-            // checked above); it may be unaligned.
-            let aux: libc::tpacket_auxdata =
-                unsafe { std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast()) };
-            let vid = aux.tp_vlan_tci & 0x0fff;
-            return (aux.tp_status & libc::TP_STATUS_VLAN_VALID != 0 && vid != 0).then_some(vid);
-        }
-        // SAFETY: as above; null after the last header.
-        cmsg = unsafe { libc::CMSG_NXTHDR(msg, cmsg) };
-    }
-    None
 }
 
 /// Moves the calling thread into the network namespace `ip netns add NAME`
