@@ -2,9 +2,11 @@
 # Issue 12's guest checks in one boot (the test command's short versions):
 #
 #   tests/guest/run.sh --pppd V proof.sh PLUGIN TESTKIT HOOK [--reference]
-#                      [--parts hostile,flood,soak] [--faults N] [--compare]
+#                      [--parts [hook-forward,]hostile,flood,soak] [--faults N]
+#                      [--compare]
 #
-# hostile.sh (a hostile AC next to pppoe-server; --reference: also the
+# hook-forward.sh (only when asked for: the test command folds it into this
+# boot instead of booting for it alone), hostile.sh (a hostile AC next to pppoe-server; --reference: also the
 # distribution's plugin in the tag-mixing exchange), flood.sh (a discovery
 # flood during discovery and session), soak.sh --faults N (default 5) with
 # the hook installed (--compare: the distribution's rp-pppoe.so through
@@ -40,6 +42,7 @@ failed=0
 IFS=, read -r -a part_list <<<"$parts"
 for part in "${part_list[@]}"; do
     case $part in
+        hook-forward) command=("$dir/hook-forward.sh" "$plugin" "$hook") ;;
         hostile) command=("$dir/hostile.sh" "$plugin" "$testkit" "${reference[@]}") ;;
         flood) command=("$dir/flood.sh" "$plugin" "$testkit") ;;
         soak) command=("$dir/soak.sh" --testkit "$testkit" --hook "$hook" --faults "$faults" "$plugin" "${compare[@]}") ;;

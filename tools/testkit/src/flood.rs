@@ -112,6 +112,14 @@ pub struct Report {
 }
 
 impl Report {
+    /// Several senders' reports as one: every frame over the longest time.
+    pub fn total(reports: &[Report]) -> Report {
+        Report {
+            sent: reports.iter().map(|r| r.sent).sum(),
+            elapsed: reports.iter().map(|r| r.elapsed).max().unwrap_or_default(),
+        }
+    }
+
     pub fn rate(&self) -> f64 {
         self.sent as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }

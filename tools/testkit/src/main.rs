@@ -15,6 +15,7 @@ const USAGE: &str = "\
 usage: rs-pppoe-testkit ac IFNAME --case NAME[,NAME...] [--ac-name NAME] [--answers N] [--seconds S]
        rs-pppoe-testkit padt IFNAME --from MAC --to MAC --session N [--vlan VID]
        rs-pppoe-testkit flood IFNAME --target MAC [--seconds S] [--rate N] [--mix all|foreign|to-target]
+                                               [--senders N]
        rs-pppoe-testkit cases
 
 ac      a hostile access concentrator on IFNAME; prints `ready`, then a line
@@ -23,7 +24,8 @@ ac      a hostile access concentrator on IFNAME; prints `ready`, then a line
         saw tags of one AC's offer in the client's PADR/PADT to another.
 padt    sends one PADT (e.g. from a foreign MAC during a session)
 flood   sends discovery frames of every kind as fast as it can (or N/s) for
-        S seconds (default 5); prints the rate reached
+        S seconds (default 5), from N threads (default 1); prints the rate
+        reached
 cases   lists the AC's cases";
 
 fn main() -> ExitCode {
@@ -164,20 +166,43 @@ fn run_flood(args: &[String]) -> Result<ExitCode, String> {
         .transpose()?;
     let mix_name = args.get("--mix").unwrap_or("all");
     let mix = Mix::from_name(mix_name).ok_or(format!("no mix {mix_name}"))?;
+    // One sender is bound by one CPU's system calls; under emulation two
+    // get more frames onto the segment.
+    let senders: u64 = args.number("--senders", 1)?;
+    if senders == 0 {
+        return Err("--senders 0: at least one sender".to_owned());
+    }
     let (frames, addressed) = flood::frames(target, mix);
-    let socket = open(args.ifname, false)?;
+    let sockets = (0..senders)
+        .map(|_| open(args.ifname, false))
+        .collect::<Result<Vec<RawSocket>, String>>()?;
     stop_on_signals();
     println!("flooding {} for {seconds} s", args.ifname);
-    let report = flood::run(
-        &socket,
-        &frames,
-        Duration::from_secs_f64(seconds),
-        rate,
-        stop_requested,
-    )
+    let reports = std::thread::scope(|scope| {
+        let running: Vec<_> = sockets
+            .iter()
+            .map(|socket| {
+                let frames = &frames;
+                scope.spawn(move || {
+                    flood::run(
+                        socket,
+                        frames,
+                        Duration::from_secs_f64(seconds),
+                        rate.map(|r| r.div_ceil(senders)),
+                        stop_requested,
+                    )
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|sender| sender.join().expect("a sender panicked"))
+            .collect::<std::io::Result<Vec<flood::Report>>>()
+    })
     .map_err(|e| format!("send: {e}"))?;
+    let report = flood::Report::total(&reports);
     println!(
-        "flood: sent {} frames in {:.2} s: {:.0} frames/s ({addressed} of every {} addressed to {target})",
+        "flood: sent {} frames in {:.2} s: {:.0} frames/s ({addressed} of every {} addressed to {target}; {senders} sender(s))",
         report.sent,
         report.elapsed.as_secs_f64(),
         report.rate(),
