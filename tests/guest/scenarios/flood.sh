@@ -13,7 +13,8 @@
 # a. pppd runs discovery against pppoe-server: it completes;
 # b. the session is up: it stays up for S seconds (default 3), no
 #    reconnect, ping works, pppd's CPU stays low;
-# c. SIGTERM during the session ends pppd within a second;
+# c. SIGTERM during the session ends pppd within a second (plus one LCP
+#    Terminate-Request retransmission, when the flood cost the AC's Ack);
 # d. SIGTERM during discovery (no AC answering) ends pppd within a second,
 #    under frames not addressed to it (which cost it nothing: the kernel
 #    filter drops them) and under the full mix (whose frames addressed to
@@ -113,7 +114,14 @@ if wait_for 60 ipup_or_client_gone 1 && ipup_at_least 1; then
     stop_timed "$pid"
     ms=$RSG_STOP_MS
     echo "metric: flood_sigterm_session_ms=$ms"
-    check "$(name "SIGTERM during the flooded session: pppd gone after $ms ms")" test "$ms" -lt 1000
+    # In a session pppd ends the link with LCP first and waits for the AC's
+    # Terminate-Ack (the AC's pppd runs its ip-down before it acks), sending
+    # the request again after lcp-restart (1 s). In the emulated guest under
+    # the two-sender flood this took 1.4-1.6 s in two of three runs (237 ms
+    # in the third; 72-564 ms with one sender): the Ack late or lost, one
+    # retransmission. The check allows one. SIGTERM in discovery (d, below) is the plugin's own: 1 s.
+    check "$(name "SIGTERM during the flooded session: pppd gone after $ms ms (1 s, plus one lost LCP Terminate-Ack)")" \
+        test "$ms" -lt 2500
 else
     not_ok "$(name "discovery and session set-up under the flood")"
     client_stop
