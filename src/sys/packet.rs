@@ -38,6 +38,14 @@ pub struct PacketSocket {
     mtu: u32,
 }
 
+/// Bytes of receive queue asked for (the kernel doubles it for its
+/// bookkeeping). A flood addressed to us arrives in bursts faster than one
+/// wake-up drains, and the kernel drops whatever finds the queue full —
+/// the access concentrator's one PADO among it. The default queue
+/// (`net.core.rmem_default`, 208 KiB) holds about 270 small frames, a few
+/// milliseconds of a 100 000 frames/s flood; this holds about 2 700.
+const RECEIVE_BUFFER: libc::c_int = 1 << 20;
+
 /// The PPPoE discovery ethertype (RFC 2516).
 pub const ETHERTYPE_PPPOE_DISCOVERY: u16 = 0x8863;
 
@@ -124,6 +132,7 @@ impl PacketSocket {
             }
         }
         attach_filter(&fd, &program(mac)).map_err(|e| io_error("SO_ATTACH_FILTER", e))?;
+        enlarge_receive_queue(&fd);
 
         // SAFETY: all-zero is a valid `sockaddr_ll`.
         let mut addr: libc::sockaddr_ll = unsafe { mem::zeroed() };
@@ -227,7 +236,9 @@ impl PacketSocket {
             if got >= 0 {
                 return Ok(Some(Received {
                     len: (got as usize).min(buf.len()),
-                    vlan: vlan_of(&msg),
+                    // SAFETY: recvmsg just filled `msg`, its control
+                    // buffer `control` still live.
+                    vlan: unsafe { vlan_of(&msg) },
                 }));
             }
             let err = io::Error::last_os_error();
@@ -361,10 +372,16 @@ pub fn wait_any(sockets: &[&PacketSocket], timeout: Duration) -> io::Result<Vec<
 }
 
 /// The VLAN id in a received message's `PACKET_AUXDATA`, if it has a
-/// valid, non-zero one.
-fn vlan_of(msg: &libc::msghdr) -> Option<u16> {
-    // SAFETY: `msg` was filled by recvmsg; CMSG_FIRSTHDR/CMSG_NXTHDR only
-    // walk within `msg_control` up to `msg_controllen`.
+/// valid, non-zero one. (Public for the test kit's tap socket.)
+///
+/// # Safety
+///
+/// `msg` must have been filled by a successful `recvmsg`, its
+/// `msg_control` pointing at a live buffer of `msg_controllen` bytes.
+pub unsafe fn vlan_of(msg: &libc::msghdr) -> Option<u16> {
+    // SAFETY: `msg` was filled by recvmsg (the caller's promise);
+    // CMSG_FIRSTHDR/CMSG_NXTHDR only walk within `msg_control` up to
+    // `msg_controllen`.
     let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(msg) };
     while !cmsg.is_null() {
         // SAFETY: non-null headers returned by the CMSG macros lie within
@@ -477,18 +494,37 @@ fn vlan_filter_program(mac: [u8; 6], ethertype: u16) -> [libc::sock_filter; 13] 
 
 /// Sets the `SOL_PACKET` option `option` to 1.
 fn set_packet_option(fd: &OwnedFd, option: libc::c_int) -> io::Result<()> {
-    let one: libc::c_int = 1;
-    // SAFETY: `one` is a live c_int and the length passed is its size.
+    set_int_option(fd, libc::SOL_PACKET, option, 1)
+}
+
+/// Sets the integer socket option `option` of `level`. (Public for the
+/// test kit's sockets.)
+pub fn set_int_option(
+    fd: &OwnedFd,
+    level: libc::c_int,
+    option: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
+    // SAFETY: `value` is a live c_int and the length passed is its size.
     cvt(unsafe {
         libc::setsockopt(
             fd.as_raw_fd(),
-            libc::SOL_PACKET,
+            level,
             option,
-            (&raw const one).cast(),
+            (&raw const value).cast(),
             mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
     })?;
     Ok(())
+}
+
+/// Gives the socket a receive queue of [`RECEIVE_BUFFER`] bytes: past
+/// `net.core.rmem_max` when we may (`SO_RCVBUFFORCE`, root), else as far
+/// as the limit allows. Best effort: a small queue only loses more frames
+/// of a flood.
+fn enlarge_receive_queue(fd: &OwnedFd) {
+    let _ = set_int_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, RECEIVE_BUFFER)
+        .or_else(|_| set_int_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, RECEIVE_BUFFER));
 }
 
 fn attach_filter(fd: &OwnedFd, program: &[libc::sock_filter]) -> io::Result<()> {

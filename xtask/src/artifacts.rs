@@ -65,6 +65,26 @@ fn hook_target() -> PathBuf {
         .map_or_else(|| target_base().join("static-hook"), PathBuf::from)
 }
 
+/// `rs-pppoe-testkit` (tools/testkit: the hostile access concentrator and
+/// the flood of the guest's proof scenarios) as `cargo test --workspace`
+/// leaves it: the dev profile, optimised for this one crate (the root
+/// `Cargo.toml`), so the guest's flood is not limited by debug code.
+pub fn tested_testkit_binary() -> PathBuf {
+    target_base().join("debug/rs-pppoe-testkit")
+}
+
+/// Builds [`tested_testkit_binary`] (for tasks that run no `cargo test`).
+pub fn build_testkit() -> Result<PathBuf, String> {
+    exec(cargo().args([
+        "build",
+        "-p",
+        "rs-pppoe-testkit",
+        "--bin",
+        "rs-pppoe-testkit",
+    ]))?;
+    Ok(tested_testkit_binary())
+}
+
 /// Where [`build_hook`] puts the hook.
 pub fn hook_binary() -> PathBuf {
     hook_target().join("release/rs-pppoe-rule")

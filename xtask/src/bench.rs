@@ -40,6 +40,11 @@ pub fn run(_args: &[String]) -> Result<(), String> {
             "tests/guest/bench-reconnect.sh",
             reconnect_rows,
         ),
+        (
+            "flood: rs-pppoe-discovery vs pppoe-discovery under a discovery flood",
+            "tests/bench/flood.sh",
+            flood_rows,
+        ),
     ] {
         eprintln!("\n== {name} ==");
         let (lines, result) = exec_lines(Command::new("bash").arg(script));
@@ -122,6 +127,27 @@ fn hook_rows(lines: &[String]) -> Vec<Row> {
             ours: format!("{ours:.2} ms"),
             reference: format!("{reference:.2} ms"),
             ratio: ratio(ours, reference),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// The fastest flood of frames addressed to the client (`to-target max`):
+/// `to-target  max  rs-pppoe-discovery  294798  18  3013 ms  6/6 30ms`.
+fn flood_rows(lines: &[String]) -> Vec<Row> {
+    let cell = |tool: &str| {
+        lines.iter().find_map(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            (fields.len() == 9 && fields[..3] == ["to-target", "max", tool])
+                .then(|| (fields[7].to_owned(), number(fields[8])))
+        })
+    };
+    match (cell("rs-pppoe-discovery"), cell("pppoe-discovery")) {
+        (Some((ours_found, Some(ours))), Some((theirs_found, Some(theirs)))) => vec![Row {
+            what: "discovery under a max-rate flood addressed to it (found)".into(),
+            ours: format!("{ours:.0} ms {ours_found}"),
+            reference: format!("{theirs:.0} ms {theirs_found}"),
+            ratio: ratio(ours, theirs),
         }],
         _ => Vec::new(),
     }
@@ -231,10 +257,15 @@ mod tests {
              rp-pppoe.so                5       0            1353           174           5044\n\
              ratio candidate/ref                             0.95          0.67           1.06\n",
         );
+        let flood = lines(
+            "to-target  max      rs-pppoe-discovery     294798     18      3013 ms       6/6 30ms\n\
+             to-target  max      pppoe-discovery        315352     17     20021 ms    2/6 20016ms\n",
+        );
         let rows: Vec<Row> = [
             discovery_rows(&discovery),
             hook_rows(&hook),
             session_rows(&session),
+            flood_rows(&flood),
         ]
         .into_iter()
         .flatten()
@@ -249,7 +280,11 @@ mod tests {
             (rows[1].ours.as_str(), rows[1].ratio.as_str()),
             ("2.45 ms", "0.34")
         );
-        assert_eq!(rows.len(), 5, "{table}");
+        assert_eq!(rows.len(), 6, "{table}");
+        assert_eq!(
+            (rows[5].ours.as_str(), rows[5].reference.as_str()),
+            ("30 ms 6/6", "20016 ms 2/6")
+        );
         assert_eq!(
             rows[2].what,
             "pppd start → ip-up, pppd 2.4.9 (vs rp-pppoe.so)"

@@ -1,10 +1,10 @@
-//! Project tasks: `cargo xtask <test|bench|fuzz|install|uninstall|demo|deb>`.
+//! Project tasks: `cargo xtask <test|bench|fuzz|soak|install|uninstall|demo|deb>`.
 //!
 //! Everything a newcomer or CI needs, in one place, with no dependencies:
 //! the tasks shell out to cargo, the guest harness in `tests/guest/` and the
 //! benchmark scripts.
 //!
-//! Modules form a tree. Tasks (`test`, `demo`, `bench`, `fuzz`, `install`,
+//! Modules form a tree. Tasks (`test`, `demo`, `bench`, `fuzz`, `soak`, `install`,
 //! `package`) use the shared modules and never each other, except that
 //! `test` plays `demo::run` as one of its steps. Shared modules import no
 //! task: `layout` (what an install puts where, the manifest) uses `pppd`
@@ -22,6 +22,7 @@ mod layout;
 mod package;
 mod pppd;
 mod records;
+mod soak;
 mod test;
 mod util;
 
@@ -38,6 +39,9 @@ tasks:
                        coverage-guided fuzzing (cargo-fuzz, stable; installs it if missing),
                        one target after another, 60 s each by default; --update-corpus
                        merges what was found into the minimised fuzz/corpus/
+  soak [--faults N] [--pppd 2.4.9|2.5.2|both]
+                       the long runs of issue 12 in the guest: hostile AC, floods and an
+                       N-fault soak (default 50) with the hook, ours beside rp-pppoe.so
   install [--destdir D] [--prefix P] [--distro debian|arch] [--plugindir DIR]
                        build against the system pppd and install the plugin, the hook
                        and the example peers file (never overwrites a user's files)
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
+        "soak" => soak::run(rest),
         "install" => install::install(rest),
         "uninstall" => install::uninstall(rest),
         "demo" => demo::run(rest),

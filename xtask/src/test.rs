@@ -9,7 +9,9 @@
 //!    each version's reference plugin run the same way to prove the harness,
 //!    the hook from ip-up.d with a container behind DNAT (`demo.sh
 //!    --container`) on 2.4.9 and 2.5.2, and (pppd 2.5.2) a session from the
-//!    files rs-pppoe-setup writes; then the packages: the Debian ones for
+//!    files rs-pppoe-setup writes, and issue 12's hostile access
+//!    concentrator (2.4.9), floods and a 5-fault soak with the hook (2.5.2);
+//!    then the packages: the Debian ones for
 //!    2.4.9 and 2.5.2 and the Arch one for 2.5.3 built, checked and installed
 //!    (tests/packaging/), each with a guest session from the installed
 //!    files; then the demo, with
@@ -18,7 +20,9 @@
 use std::{path::PathBuf, process::Command, time::Instant};
 
 use crate::{
-    artifacts::{SOURCE_DATE_EPOCH, build_hook, build_plugin, tested_setup_binary},
+    artifacts::{
+        SOURCE_DATE_EPOCH, build_hook, build_plugin, tested_setup_binary, tested_testkit_binary,
+    },
     guest,
     util::{Tally, cargo, exec, exec_counting, root},
 };
@@ -150,6 +154,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 let setup = tested_setup_binary();
                 if setup.is_file() {
                     sessions.arg("--setup").arg(setup);
+                }
+                // Issue 12's hostile AC, floods and short fault soak (the
+                // test kit is built by `cargo test` as well).
+                let testkit = tested_testkit_binary();
+                if testkit.is_file() {
+                    sessions.arg("--testkit").arg(testkit);
                 }
                 step("guest sessions", exec_counting(&mut sessions, &mut tally));
                 step("debian packages", debian_packages(&mut tally));

@@ -238,7 +238,8 @@ plugin_installed() {
 }
 
 # client_start PLUGIN [EXTRA PPPD OPTIONS...]: the client pppd, in the
-# background; sets RSG_CLIENT_PID and RSG_CLIENT_START_NS.
+# background; sets RSG_CLIENT_PID and RSG_CLIENT_START_NS. With `debug`
+# unless RSG_CLIENT_DEBUG is set (empty: as users run pppd).
 # lcp-restart 1: the server's pppd starts only after PADS and, in an emulated
 # guest, often misses the client's first LCP Configure-Request; the default
 # 3 s retransmit would then dominate every set-up time (and every link
@@ -249,7 +250,7 @@ client_start() {
     local t=${EPOCHREALTIME/[.,]/}
     RSG_CLIENT_START_NS=${t}000
     pppd plugin "$plugin" "nic-$RSG_CLIENT_IF" user "$RSG_USER" noauth nodefaultroute noipdefault \
-        persist holdoff 1 maxfail 0 debug nodetach ip-up-script "$RSG_IPUP" \
+        persist holdoff 1 maxfail 0 ${RSG_CLIENT_DEBUG-debug} nodetach ip-up-script "$RSG_IPUP" \
         lcp-echo-interval 2 lcp-echo-failure 5 lcp-restart 1 "$@" \
         >>"$RSG_DIR/client.log" 2>&1 &
     RSG_CLIENT_PID=$!
